@@ -1,0 +1,44 @@
+# The commands of README.md. Each one sets up what it needs first, and reuses what exists.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# The CPU build of torch: a bare range would let pip pick a CUDA build of several GB.
+TORCH ?= torch==2.13.0
+PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+SERVICE_URLS := DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
+
+.PHONY: setup demo test test-embedded test-services bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml workers/pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH)"
+	$(PY) -m pip install --quiet -e ".[test]" -e ./workers $(addprefix -e ./,$(PLUGINS))
+	touch $@
+
+setup: $(STAMP)
+
+demo: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py ensure_admin
+	$(PY) manage.py runplatform
+
+# The whole suite on the embedded default, then again on PostgreSQL + Redis when their URLs
+# are set (.ci/run sets them).
+test: test-embedded test-services
+
+test-embedded: setup
+	env $(addprefix -u ,$(SERVICE_URLS)) $(PY) -m pytest $(PYTEST_ARGS)
+
+test-services: setup
+	@if [ -z "$$DATABASE_URL" ] || [ -z "$$CELERY_BROKER_URL" ]; then \
+		echo "services mode not run: set DATABASE_URL and CELERY_BROKER_URL (as .ci/run does)"; \
+	else \
+		$(PY) -m pytest $(PYTEST_ARGS); \
+	fi
+
+clean:
+	rm -rf var/ .pytest_cache

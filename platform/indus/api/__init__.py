@@ -1,0 +1,1 @@
+"""REST API wiring under /api/v1/."""

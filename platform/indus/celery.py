@@ -1,0 +1,15 @@
+"""The Celery application shared by the web process (which only sends) and the workers."""
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "indus.settings")
+
+# `gpu` carries ML jobs to solo-pool workers, one per GPU; `cpu` carries data jobs and upkeep.
+QUEUES = ("gpu", "cpu")
+
+app = Celery("indus")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = tuple(Queue(name) for name in QUEUES)
+app.autodiscover_tasks()

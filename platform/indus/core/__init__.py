@@ -1,0 +1,1 @@
+"""Pieces every app shares: artifact storage and the service-layer error type."""

@@ -1,0 +1,1 @@
+"""Datasets and their immutable, content-addressed versions; readers, profiling and import."""

@@ -1,0 +1,118 @@
+import codecs
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.text import get_valid_filename
+
+from indus.core.errors import field_error
+from indus.core.storage import artifact_storage
+from indus.datasets.formats import FORMATS_BY_SUFFIX, format_for_filename
+from indus.datasets.models import Dataset, DatasetVersion
+from indus.jobs.models import Job
+from indus.jobs.services import job_create
+
+
+def dataset_create(*, project, name: str, description: str = "", created_by=None) -> Dataset:
+    dataset = Dataset(project=project, name=name, description=description, created_by=created_by)
+    dataset.full_clean()
+    dataset.save()
+    return dataset
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024**2:.1f} MB"
+
+
+def dataset_upload(
+    *, dataset: Dataset, file: File, created_by=None, encoding: str = "utf-8", delimiter: str = ","
+) -> Job:
+    """Store an uploaded file and queue the job that imports it as a new version.
+
+    Everything that can be checked without reading the file is checked here, so a bad upload
+    is refused at once and nothing is stored; the worker checks the content.
+    """
+    # Only the last part of the client's name is kept: it names the file, never a place.
+    filename = get_valid_filename(PurePosixPath((file.name or "").replace("\\", "/")).name or "upload")
+    fmt = format_for_filename(filename)
+    if fmt is None:
+        raise field_error(
+            "file",
+            f"cannot import {filename!r}: the file type is not supported; "
+            f"use one of {', '.join(sorted(FORMATS_BY_SUFFIX))}",
+            code="unsupported_type",
+        )
+    if not file.size:
+        raise field_error("file", "the file is empty", code="empty")
+    if file.size > settings.INDUS_MAX_UPLOAD_BYTES:
+        raise field_error(
+            "file",
+            f"the file is {_megabytes(file.size)}; uploads are limited to "
+            f"{_megabytes(settings.INDUS_MAX_UPLOAD_BYTES)}",
+            code="too_large",
+        )
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise field_error("encoding", f"unknown text encoding {encoding!r}") from None
+    if len(delimiter) != 1:
+        raise field_error("delimiter", "the delimiter must be a single character")
+    upload_path = artifact_storage().save(f"uploads/{uuid.uuid4().hex}/{filename}", file)
+    return job_create(
+        project=dataset.project,
+        kind="import",
+        created_by=created_by,
+        spec={
+            "dataset_id": dataset.pk,
+            "upload_path": upload_path,
+            "original_name": filename,
+            "format": fmt,
+            "encoding": encoding,
+            "delimiter": delimiter,
+        },
+    )
+
+
+def dataset_version_create(
+    *,
+    dataset: Dataset,
+    sha256: str,
+    source: DatasetVersion.Source,
+    data_path: str,
+    size_bytes: int,
+    row_count: int,
+    columns: list[dict],
+    profile: dict,
+    source_name: str = "",
+    import_job: Job | None = None,
+    created_by=None,
+) -> tuple[DatasetVersion, bool]:
+    """The version with this content, created with the next number if it is new."""
+    existing = DatasetVersion.objects.filter(dataset=dataset, sha256=sha256).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            Dataset.objects.select_for_update().filter(pk=dataset.pk).first()
+            last = dataset.versions.aggregate(last=Max("number"))["last"] or 0
+            version = DatasetVersion.objects.create(
+                dataset=dataset,
+                number=last + 1,
+                sha256=sha256,
+                source=source,
+                source_name=source_name,
+                data_path=data_path,
+                size_bytes=size_bytes,
+                row_count=row_count,
+                columns=columns,
+                profile=profile,
+                import_job=import_job,
+                created_by=created_by,
+            )
+    except IntegrityError:
+        # Another import of the same content won the race: that version is this one.
+        return DatasetVersion.objects.get(dataset=dataset, sha256=sha256), False
+    return version, True

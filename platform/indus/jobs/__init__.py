@@ -1,0 +1,1 @@
+"""Jobs: the state machine, dispatch to Celery queues, execution on workers, reconciliation."""

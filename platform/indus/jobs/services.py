@@ -1,0 +1,233 @@
+"""Every change of a job's state goes through these functions.
+
+State changes are compare-and-set updates (`UPDATE ... WHERE state = ... AND lease_token = ...`),
+so two workers, a worker and the reconciler, or a worker and a user cancelling, can race
+freely on SQLite or PostgreSQL and exactly one of them wins.
+"""
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from indus.core.errors import field_error
+from indus.jobs.dispatch import job_dispatch_on_commit
+from indus.jobs.kinds import job_kind
+from indus.jobs.models import Job, JobEvent, MetricPoint
+from indus.jobs.states import TERMINAL_STATES, JobState, check_transition
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A worker's hold on one attempt of a job; every write of that attempt presents it."""
+
+    job_id: int
+    token: uuid.UUID
+    attempt: int
+    worker: str
+
+
+def _event(job_id: int, message: str, *, level=JobEvent.Level.INFO, attempt: int = 0) -> None:
+    JobEvent.objects.create(job_id=job_id, message=message, level=level, attempt=attempt)
+
+
+def _compare_and_set(job_id: int, *, source: JobState, target: JobState, where=None, **fields) -> bool:
+    check_transition(source, target)
+    updated = Job.objects.filter(pk=job_id, state=source, **(where or {})).update(
+        state=target, **fields
+    )
+    return updated == 1
+
+
+def _lease_filter(lease: Lease) -> dict:
+    return {"lease_token": lease.token}
+
+
+# --- Submitting -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def job_create(*, project, kind: str, spec: dict, created_by=None, retry_of: Job | None = None) -> Job:
+    known_kind = job_kind(kind)
+    if known_kind is None:
+        raise field_error("kind", f"unknown job kind {kind!r}", code="unknown_kind")
+    job = Job.objects.create(
+        project=project,
+        kind=kind,
+        spec=spec,
+        queue=known_kind.queue,
+        created_by=created_by,
+        retry_of=retry_of,
+    )
+    _event(job.pk, f"queued on the {known_kind.queue} queue")
+    job_dispatch_on_commit(job_id=job.pk, queue=job.queue)
+    return job
+
+
+def job_retry(*, job: Job, created_by=None) -> Job:
+    """A failed or cancelled job runs again as a new job that points back at it."""
+    if job.state not in (JobState.FAILED, JobState.CANCELLED):
+        raise field_error("state", f"only failed or cancelled jobs can be retried; this one is {job.state}")
+    return job_create(
+        project=job.project, kind=job.kind, spec=job.spec, created_by=created_by, retry_of=job
+    )
+
+
+@transaction.atomic
+def job_cancel(*, job: Job) -> Job:
+    """A queued job is cancelled at once; a running one is asked to stop at its next check."""
+    now = timezone.now()
+    if _compare_and_set(job.pk, source=JobState.QUEUED, target=JobState.CANCELLED, finished_at=now):
+        _event(job.pk, "cancelled before it started")
+    elif Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(cancel_requested_at=now):
+        _event(job.pk, "cancellation requested; the worker stops at its next check")
+    else:
+        job.refresh_from_db(fields=["state"])
+        raise field_error("state", f"a {job.state} job cannot be cancelled")
+    job.refresh_from_db()
+    return job
+
+
+# --- Worker side ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def job_claim(*, job_id: int, worker: str, now: datetime | None = None) -> Lease | None:
+    """Start the next attempt of a job, or None when this delivery must not run it.
+
+    None covers a job that is gone, finished, held by a live worker (a duplicate delivery),
+    or out of attempts (it is failed here, with its reason).
+    """
+    now = now or timezone.now()
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.state in TERMINAL_STATES:
+        return None
+    stale_before = now - timedelta(seconds=settings.INDUS_JOB_LEASE_SECONDS)
+    if job.state == JobState.RUNNING and job.heartbeat_at and job.heartbeat_at >= stale_before:
+        _event(job_id, f"ignored a second delivery while {job.worker} runs attempt {job.attempts}")
+        return None
+    source = JobState(job.state)
+    # A running job reaching here has a silent worker: take it over only if still silent.
+    guard = {"attempts": job.attempts}
+    if source == JobState.RUNNING:
+        guard["heartbeat_at__lt"] = stale_before
+    if job.cancel_requested_at:
+        if _compare_and_set(job_id, source=source, target=JobState.CANCELLED, where=guard, finished_at=now):
+            _event(job_id, "cancelled before its next attempt started")
+        return None
+    if job.attempts >= job.max_attempts:
+        reason = f"gave up after {job.attempts} attempts: each time the worker stopped before the job ended"
+        if _compare_and_set(
+            job_id, source=source, target=JobState.FAILED, where=guard, error=reason, finished_at=now
+        ):
+            _event(job_id, reason, level=JobEvent.Level.ERROR)
+        return None
+    token = Job.new_lease_token()
+    claimed = _compare_and_set(
+        job_id,
+        source=source,
+        target=JobState.RUNNING,
+        where=guard,
+        attempts=F("attempts") + 1,
+        worker=worker,
+        lease_token=token,
+        heartbeat_at=now,
+        started_at=job.started_at or now,
+    )
+    if not claimed:
+        return None
+    attempt = job.attempts + 1
+    _event(job_id, f"attempt {attempt} of {job.max_attempts} started on {worker}", attempt=attempt)
+    return Lease(job_id=job_id, token=token, attempt=attempt, worker=worker)
+
+
+def job_heartbeat(*, lease: Lease) -> tuple[bool, bool]:
+    """Renew the lease. Returns (still held, cancellation requested)."""
+    held = Job.objects.filter(pk=lease.job_id, state=JobState.RUNNING, **_lease_filter(lease)).update(
+        heartbeat_at=timezone.now()
+    )
+    cancel_requested = Job.objects.filter(pk=lease.job_id, cancel_requested_at__isnull=False).exists()
+    return held == 1, cancel_requested
+
+
+def job_report_progress(*, lease: Lease, fraction: float, message: str = "") -> None:
+    Job.objects.filter(pk=lease.job_id, state=JobState.RUNNING, **_lease_filter(lease)).update(
+        progress=min(max(fraction, 0.0), 1.0), progress_message=message[:300]
+    )
+
+
+def job_log(*, lease: Lease, message: str, level=JobEvent.Level.INFO) -> None:
+    _event(lease.job_id, message, level=level, attempt=lease.attempt)
+
+
+def job_record_metric(*, lease: Lease, name: str, step: int, value: float) -> None:
+    MetricPoint.objects.update_or_create(
+        job_id=lease.job_id, name=name, step=step, defaults={"value": value}
+    )
+
+
+@transaction.atomic
+def _finish(lease: Lease, *, target: JobState, message: str, level=JobEvent.Level.INFO, **fields) -> bool:
+    """End the attempt the lease holds; False when the lease was lost and nothing changed."""
+    done = _compare_and_set(
+        lease.job_id,
+        source=JobState.RUNNING,
+        target=target,
+        where=_lease_filter(lease),
+        finished_at=timezone.now(),
+        **fields,
+    )
+    if done:
+        _event(lease.job_id, message, level=level, attempt=lease.attempt)
+    return done
+
+
+def job_succeed(*, lease: Lease, result: dict) -> bool:
+    return _finish(lease, target=JobState.SUCCEEDED, message="succeeded", result=result, progress=1.0)
+
+
+def job_fail(*, lease: Lease, error: str) -> bool:
+    return _finish(
+        lease, target=JobState.FAILED, message=f"failed: {error}", level=JobEvent.Level.ERROR, error=error
+    )
+
+
+def job_mark_cancelled(*, lease: Lease) -> bool:
+    return _finish(lease, target=JobState.CANCELLED, message="cancelled; what it wrote so far is kept")
+
+
+# --- Reconciling ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def job_release_lost(*, job: Job, now: datetime) -> bool:
+    """Put a running job whose worker went silent back in the queue; True if it was."""
+    stale_before = now - timedelta(seconds=settings.INDUS_JOB_LEASE_SECONDS)
+    released = _compare_and_set(
+        job.pk,
+        source=JobState.RUNNING,
+        target=JobState.QUEUED,
+        where={"heartbeat_at__lt": stale_before, "lease_token": job.lease_token},
+        lease_token=None,
+        worker="",
+    )
+    if released:
+        _event(
+            job.pk,
+            f"worker {job.worker} went silent during attempt {job.attempts} "
+            f"(last heartbeat {job.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC); sending the job again",
+            level=JobEvent.Level.WARNING,
+            attempt=job.attempts,
+        )
+        job_dispatch_on_commit(job_id=job.pk, queue=job.queue)
+    return released
+
+
+@transaction.atomic
+def job_redispatch(*, job: Job) -> None:
+    """Send a queued job's message again; a duplicate is harmless, a lost one is not."""
+    _event(job.pk, "no worker took the job; sending its message again", level=JobEvent.Level.WARNING)
+    job_dispatch_on_commit(job_id=job.pk, queue=job.queue)

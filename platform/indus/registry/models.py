@@ -1,0 +1,77 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+class RegisteredModel(models.Model):
+    project = models.ForeignKey("tenancy.Project", on_delete=models.PROTECT, related_name="models")
+    name = models.CharField(max_length=200)
+    task = models.CharField(max_length=200, help_text="the plugin task, e.g. finance.credit_scoring")
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="model_name_unique_in_project"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project}/{self.name}"
+
+
+class ModelVersion(models.Model):
+    """Trained weights (safetensors) with what is needed to trust and reproduce them."""
+
+    model = models.ForeignKey(RegisteredModel, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    artifact_path = models.CharField(max_length=500, help_text="folder of weights, tokenizer and config")
+    head_spec = models.JSONField(default=dict)
+    hyperparameters = models.JSONField(default=dict)
+    metrics = models.JSONField(default=dict)
+    reports = models.JSONField(default=dict, help_text="per-class report, confusion matrix...")
+    model_card = models.TextField(blank=True)
+    dataset_version = models.ForeignKey(
+        "datasets.DatasetVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    job = models.OneToOneField(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="model_version"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        help_text="the version this one was warm-started from",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["model", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "number"], name="model_version_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} v{self.number}"
+
+
+class ModelAlias(models.Model):
+    """A movable name (production, staging...) pointing at one version of a model."""
+
+    model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(
+        max_length=64,
+        validators=[RegexValidator(r"^[a-z][a-z0-9_-]*$", "lower-case letters, digits, - and _")],
+    )
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="aliases")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "name"], name="alias_unique_per_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model}@{self.name} -> v{self.version.number}"

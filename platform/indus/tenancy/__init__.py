@@ -1,0 +1,1 @@
+"""Projects, the unit of access, and the roles their members hold."""

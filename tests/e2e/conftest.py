@@ -1,0 +1,55 @@
+from contextlib import contextmanager
+
+import pytest
+
+from indus.celery import app as celery_app
+from indus.jobs.models import Job
+from indus.jobs.states import TERMINAL_STATES
+from tests.support.workers import WorkerProcess, wait_for
+
+
+@contextmanager
+def running_workers(log_dir):
+    """Start real worker processes on demand; all are stopped on leaving the block."""
+    # Messages left by an earlier test would name jobs that no longer exist.
+    celery_app.control.purge()
+    started: list[WorkerProcess] = []
+
+    def start() -> WorkerProcess:
+        started.append(WorkerProcess(log_dir).start())
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop()
+
+
+@pytest.fixture
+def worker_factory(django_db_setup, tmp_path):
+    """Workers of one test, for tests that kill them or need several."""
+    with running_workers(tmp_path) as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, tmp_path_factory) -> WorkerProcess:
+    """One worker shared by a module's tests."""
+    with running_workers(tmp_path_factory.mktemp("worker-logs")) as start:
+        yield start()
+
+
+@pytest.fixture
+def finished():
+    """Wait until a job reaches a terminal state and return it fresh from the database."""
+
+    def wait(job: Job, timeout: float = 60) -> Job:
+        def done():
+            job.refresh_from_db()
+            return job.state in TERMINAL_STATES
+
+        wait_for(done, timeout=timeout, message=f"job {job.pk} to finish (now {job.state})")
+        return job
+
+    return wait
