@@ -15,7 +15,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml workers/pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH)"
-	$(PY) -m pip install --quiet -e ".[test]" -e ./workers $(addprefix -e ./,$(PLUGINS))
+	$(PY) -m pip install --quiet -e ".[test,monitoring]" -e ./workers $(addprefix -e ./,$(PLUGINS))
 	touch $@
 
 setup: $(STAMP)
