@@ -6,6 +6,7 @@ CELERY_BROKER_URL, CELERY_RESULT_BACKEND and INDUS_ARTIFACTS_BACKEND switches to
 Redis and an S3-compatible store with no code change. README.md lists every setting.
 """
 import secrets
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import environ
@@ -32,7 +33,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "indus.core.admin_site.IndusAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,11 +41,24 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "indus.core",
+    "indus.plugins",
+    "indus.training",
     "indus.tenancy",
     "indus.datasets",
     "indus.jobs",
     "indus.registry",
     "indus.api",
+]
+
+# --- Plugins --------------------------------------------------------------------------------
+# Which installed plugins (entry-point names in the `indus` group) load; unset means all.
+INDUS_PLUGINS = env.list("INDUS_PLUGINS", default=None)
+# A plugin that needs its own models ships a Django app, named in the `indus.django_apps`
+# entry-point group under the plugin's name. Reading entry points imports no plugin code.
+INSTALLED_APPS += [
+    entry_point.value
+    for entry_point in sorted(entry_points(group="indus.django_apps"), key=lambda ep: ep.name)
+    if INDUS_PLUGINS is None or entry_point.name in INDUS_PLUGINS
 ]
 
 MIDDLEWARE = [
@@ -141,11 +155,14 @@ INDUS_MAX_UPLOAD_BYTES = env.int("INDUS_MAX_UPLOAD_BYTES", default=1024**3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024**2
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024**2
 
+
 # --- Jobs -----------------------------------------------------------------------------------
 # Every job kind names the function that runs it (imported only inside a worker) and the
 # queue whose workers can run it. ML kinds go to `gpu`; data kinds to `cpu`.
 INDUS_JOB_KINDS = {
     "import": {"runner": "indus.datasets.importing.run_import_job", "queue": "cpu"},
+    "sample": {"runner": "indus.datasets.sampling.run_sample_job", "queue": "cpu"},
+    "fine_tune": {"runner": "indus.training.runner.run_fine_tune_job", "queue": "gpu"},
 }
 # A running job proves its worker is alive by a heartbeat; a job whose heartbeat is older
 # than the lease is taken to have lost its worker and is sent again.
@@ -156,6 +173,14 @@ INDUS_JOB_REDISPATCH_SECONDS = env.float("INDUS_JOB_REDISPATCH_SECONDS", default
 INDUS_JOB_MAX_ATTEMPTS = env.int("INDUS_JOB_MAX_ATTEMPTS", default=3)
 INDUS_JOB_MAX_SECONDS = env.int("INDUS_JOB_MAX_SECONDS", default=2 * 24 * 3600)
 INDUS_RECONCILE_SECONDS = env.float("INDUS_RECONCILE_SECONDS", default=30.0)
+# Memory a training process may use on a worker (GPU memory on GPU workers): requests whose
+# estimated need is larger are refused before they are queued.
+INDUS_WORKER_MEMORY_BYTES = env.int("INDUS_WORKER_MEMORY_BYTES", default=16 * 1024**3)
+# One fine-tuning job may run as several processes (DDP through torchrun) on its worker.
+INDUS_MAX_TRAINING_PROCESSES = env.int("INDUS_MAX_TRAINING_PROCESSES", default=8)
+# Where a job keeps its checkpoints while it runs. It must be shared by every worker that may
+# take over the job (the artifacts volume in docker-compose.yml), so a resumed job finds them.
+INDUS_WORK_DIR = Path(env.str("INDUS_WORK_DIR", default=str(ARTIFACTS_DIR / "work")))
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str(

@@ -1,7 +1,11 @@
 """Artifact storage: Django's storage API over a local folder or an S3-compatible bucket."""
 import os
+import shutil
 import tempfile
+from contextlib import contextmanager
+from pathlib import Path
 
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage, storages
 
 
@@ -33,3 +37,58 @@ class AtomicFileSystemStorage(FileSystemStorage):
 
 def artifact_storage():
     return storages["artifacts"]
+
+
+@contextmanager
+def local_file(name: str):
+    """A local path to a stored artifact: the file itself on local storage, a temporary
+    download from a remote store (removed on leaving the block)."""
+    storage = artifact_storage()
+    try:
+        path = storage.path(name)
+    except NotImplementedError:  # remote storage has no local path
+        path = None
+    if path is not None:
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as copy:
+        with storage.open(name, "rb") as stored:
+            shutil.copyfileobj(stored, copy, length=4 * 1024**2)
+        copy.flush()
+        yield copy.name
+
+
+def store_folder(local_dir: str | Path, name: str) -> str:
+    """Store every file of a local folder under `name/`; returns `name`. Files are stored one
+    by one, each atomically; callers record `name` only after this returns."""
+    storage = artifact_storage()
+    local_dir = Path(local_dir)
+    for path in sorted(p for p in local_dir.rglob("*") if p.is_file()):
+        with path.open("rb") as handle:
+            storage.save(f"{name}/{path.relative_to(local_dir).as_posix()}", File(handle))
+    return name
+
+
+@contextmanager
+def local_folder(name: str):
+    """A local path to a stored folder, like `local_file`."""
+    storage = artifact_storage()
+    try:
+        path = storage.path(name)
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        yield path
+        return
+    with tempfile.TemporaryDirectory() as copy:
+        pending = [name]
+        while pending:
+            folder = pending.pop()
+            subfolders, files = storage.listdir(folder)
+            pending.extend(f"{folder}/{sub}" for sub in subfolders)
+            for file_name in files:
+                target = Path(copy) / Path(f"{folder}/{file_name}").relative_to(name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with storage.open(f"{folder}/{file_name}", "rb") as stored, target.open("wb") as local:
+                    shutil.copyfileobj(stored, local, length=4 * 1024**2)
+        yield copy

@@ -27,8 +27,28 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024**2:.1f} MB"
 
 
+MAX_SAMPLE_ROWS = 1_000_000
+
+
+def _checked_task_name(task: str | None) -> str | None:
+    """The task a dataset is meant for, if given, must be one a loaded plugin provides."""
+    if task is None:
+        return None
+    from indus.plugins.manager import get_registry
+
+    if task not in get_registry().tasks:
+        raise field_error("task", f"no loaded plugin provides task {task!r}", code="unknown_task")
+    return task
+
+
 def dataset_upload(
-    *, dataset: Dataset, file: File, created_by=None, encoding: str = "utf-8", delimiter: str = ","
+    *,
+    dataset: Dataset,
+    file: File,
+    created_by=None,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    task: str | None = None,
 ) -> Job:
     """Store an uploaded file and queue the job that imports it as a new version.
 
@@ -60,6 +80,7 @@ def dataset_upload(
         raise field_error("encoding", f"unknown text encoding {encoding!r}") from None
     if len(delimiter) != 1:
         raise field_error("delimiter", "the delimiter must be a single character")
+    task = _checked_task_name(task)
     upload_path = artifact_storage().save(f"uploads/{uuid.uuid4().hex}/{filename}", file)
     return job_create(
         project=dataset.project,
@@ -72,7 +93,28 @@ def dataset_upload(
             "format": fmt,
             "encoding": encoding,
             "delimiter": delimiter,
+            "task": task,
         },
+    )
+
+
+def dataset_generate_sample(
+    *, dataset: Dataset, sample: str, rows: int | None = None, seed: int = 0, created_by=None
+) -> Job:
+    """Queue the job that stores a plugin's sample data as a new version of the dataset."""
+    from indus.plugins.manager import get_registry
+
+    declared = get_registry().samples.get(sample)
+    if declared is None:
+        raise field_error("sample", f"no loaded plugin provides sample dataset {sample!r}", code="unknown_sample")
+    rows = declared.default_rows if rows is None else rows
+    if not 1 <= rows <= MAX_SAMPLE_ROWS:
+        raise field_error("rows", f"rows must be between 1 and {MAX_SAMPLE_ROWS}")
+    return job_create(
+        project=dataset.project,
+        kind="sample",
+        created_by=created_by,
+        spec={"dataset_id": dataset.pk, "sample": sample, "rows": rows, "seed": seed, "task": declared.task},
     )
 
 

@@ -1,0 +1,1 @@
+"""An example Indus plugin: triage of insurance claims from their description."""

@@ -1,0 +1,137 @@
+"""Turning a stream of record batches into a stored, profiled, validated dataset version.
+
+Every way of making a version (an upload, a plugin's sample, later an SQL query) ends here:
+the batches are written to a local Parquet file while each column is profiled, the result is
+checked against the task the user named, and only then is the file stored under its content
+hash and the version row written. A failure at any step leaves existing versions untouched.
+"""
+import hashlib
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pa_parquet
+from django.conf import settings
+from django.core.files import File
+
+from indus.core.storage import artifact_storage
+from indus.datasets.models import Dataset, DatasetVersion
+from indus.datasets.profiling import DatasetProfiler
+from indus.datasets.services import dataset_version_create
+from indus.jobs.execution import JobContext, JobInputError
+from indus.jobs.models import Job
+
+HASH_CHUNK = 4 * 1024**2
+
+
+def sha256_of(stream) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(HASH_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+@contextmanager
+def scratch_parquet_file():
+    scratch_dir = Path(settings.VAR_DIR) / "tmp"
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=scratch_dir, suffix=".parquet") as handle:
+        yield handle
+
+
+def write_parquet(
+    context: JobContext, batches: Iterator[pa.RecordBatch], parquet_path: str, progress: Callable[[], float]
+) -> DatasetProfiler:
+    """Write the batches to `parquet_path`, profiling as it goes; fails on an empty stream."""
+    writer = profiler = None
+    try:
+        for batch in batches:
+            if writer is None:
+                check_column_names(batch.schema)
+                writer = pa_parquet.ParquetWriter(parquet_path, batch.schema)
+                profiler = DatasetProfiler(batch.schema)
+            writer.write_batch(batch)
+            profiler.add(batch)
+            context.report_progress(min(progress(), 0.95), f"{profiler.row_count} rows read")
+            context.raise_if_cancelled()
+    except pa.ArrowInvalid as error:  # a schema change between Parquet row groups, say
+        raise JobInputError(str(error)) from None
+    finally:
+        if writer is not None:
+            writer.close()
+    if profiler is None or profiler.row_count == 0:
+        raise JobInputError("the file has no data rows")
+    return profiler
+
+
+def check_column_names(schema: pa.Schema) -> None:
+    for position, name in enumerate(schema.names, start=1):
+        if not name.strip():
+            raise JobInputError(f"column #{position} has no name")
+    repeated = [name for name, count in Counter(schema.names).items() if count > 1]
+    if repeated:
+        raise JobInputError(f"column names must be unique; repeated: {', '.join(map(repr, repeated))}")
+
+
+def check_against_task(context: JobContext, parquet_path: str) -> None:
+    """Refuse the data if it does not fit the task the user named when submitting it."""
+    task_name = context.spec.get("task")
+    if not task_name:
+        return
+    from indus.plugins.manager import get_registry
+    from indus.plugins.validation import errors, validate_table
+
+    task = get_registry().tasks.get(task_name)
+    if task is None:
+        raise JobInputError(f"task {task_name!r} is not provided by any loaded plugin")
+    problems = errors(validate_table(task, pa_parquet.read_table(parquet_path)))
+    if problems:
+        raise JobInputError(f"the data does not fit task {task_name}: " + "; ".join(map(str, problems)))
+
+
+def existing_version(dataset: Dataset, sha256: str) -> DatasetVersion | None:
+    return DatasetVersion.objects.filter(dataset=dataset, sha256=sha256).first()
+
+
+def store_version(
+    context: JobContext,
+    *,
+    dataset: Dataset,
+    parquet_file,
+    sha256: str,
+    size_bytes: int,
+    profiler: DatasetProfiler,
+    source: DatasetVersion.Source,
+    source_name: str,
+) -> dict:
+    data_path = artifact_storage().save(f"datasets/{dataset.pk}/{sha256}.parquet", File(parquet_file))
+    version, created = dataset_version_create(
+        dataset=dataset,
+        sha256=sha256,
+        source=source,
+        source_name=source_name,
+        data_path=data_path,
+        size_bytes=size_bytes,
+        row_count=profiler.row_count,
+        columns=[{"name": c.name, "type": str(c.arrow_type)} for c in profiler.columns],
+        profile=profiler.as_dict(),
+        import_job=Job.objects.get(pk=context.job_id),
+        created_by=dataset.created_by,
+    )
+    context.log(f"stored {profiler.row_count} rows as version {version.number}")
+    return version_result(version, created=created)
+
+
+def version_result(version: DatasetVersion, *, created: bool) -> dict:
+    return {
+        "dataset_version_id": version.pk,
+        "version": version.number,
+        "row_count": version.row_count,
+        "sha256": version.sha256,
+        "created": created,
+    }

@@ -1,0 +1,1 @@
+"""Fine-tuning jobs: checking a request, driving the worker runtime, registering the model."""

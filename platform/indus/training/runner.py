@@ -1,0 +1,65 @@
+"""The `fine_tune` job: train on a dataset version, then register the model version."""
+import shutil
+from contextlib import ExitStack
+from pathlib import Path
+
+from django.conf import settings
+
+from indus.core.storage import local_file, local_folder, store_folder
+from indus.datasets.models import DatasetVersion
+from indus.jobs.execution import JobContext, JobInputError
+from indus.jobs.models import Job
+from indus.plugins.manager import get_registry
+from indus.registry.models import ModelVersion
+from indus.registry.services import model_version_create, registered_model_get_or_create
+from indus.training.process import run_training_process
+
+
+def run_fine_tune_job(context: JobContext) -> dict:
+    spec = context.spec
+    registry = get_registry()
+    task = registry.tasks.get(spec["task"])
+    if task is None:
+        raise JobInputError(f"task {spec['task']!r} is no longer provided by a loaded plugin")
+    head, backbone = registry.heads[task.head], registry.backbones.get(spec["backbone"])
+    if backbone is None:
+        raise JobInputError(f"backbone {spec['backbone']!r} is no longer provided by a loaded plugin")
+    job = Job.objects.select_related("project").get(pk=context.job_id)
+    dataset_version = DatasetVersion.objects.select_related("dataset").get(pk=spec["dataset_version_id"])
+    parent = ModelVersion.objects.filter(pk=spec.get("parent_version_id")).first()
+    work_dir = Path(settings.INDUS_WORK_DIR) / f"job-{job.pk}"
+
+    with ExitStack() as stack:
+        data_path = stack.enter_context(local_file(dataset_version.data_path))
+        parent_dir = stack.enter_context(local_folder(parent.artifact_path)) if parent else None
+        training_spec = {
+            "task": task.as_dict(),
+            "head": {"name": head.name, "factory": head.factory, "options": {}},
+            "backbone": {"name": backbone.name, "factory": backbone.factory, "options": {}},
+            "data_path": data_path,
+            "output_dir": str(work_dir / "model"),
+            "checkpoint_dir": str(work_dir / "checkpoints"),
+            "hyperparameters": spec["hyperparameters"],
+            "parent_model_dir": parent_dir,
+        }
+        outcome = run_training_process(context, training_spec, work_dir, processes=spec.get("processes", 1))
+
+    artifact_path = store_folder(work_dir / "model", f"models/{job.project.slug}/{spec['model_name']}/job-{job.pk}")
+    model = registered_model_get_or_create(project=job.project, name=spec["model_name"], task=task.name)
+    version = model_version_create(
+        model=model,
+        artifact_path=artifact_path,
+        job=job,
+        head_spec={"head": head.name, "backbone": backbone.name, "labels": outcome.get("labels", [])},
+        hyperparameters=spec["hyperparameters"],
+        metrics=outcome["metrics"],
+        reports=outcome["reports"],
+        model_card=outcome["model_card"],
+        dataset_version=dataset_version,
+        parent=parent,
+        created_by=job.created_by,
+    )
+    # The checkpoints served their purpose: the model is stored and registered.
+    shutil.rmtree(work_dir, ignore_errors=True)
+    context.log(f"registered {model.name} version {version.number}")
+    return {"model_version_id": version.pk, "model": model.name, "version": version.number, "metrics": outcome["metrics"]}

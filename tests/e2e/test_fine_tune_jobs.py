@@ -1,0 +1,96 @@
+"""Fine-tuning the real pretrained MiniLM through real worker processes."""
+import pyarrow as pa
+import pytest
+from django.conf import settings
+
+from indus.core.storage import artifact_storage
+from indus.datasets.models import DatasetVersion
+from indus.datasets.services import dataset_generate_sample
+from indus.jobs import services as job_services
+from indus.jobs.reconciler import jobs_reconcile
+from indus.registry.models import ModelVersion
+from indus.training.services import fine_tune_submit
+from tests.support.workers import wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TASK = "finance.news_sentiment"
+QUICK = {"epochs": 2, "batch_size": 32, "learning_rate": 1e-4, "max_length": 64}
+
+
+@pytest.fixture
+def headlines_version(worker, dataset, finished):
+    """600 rows of the finance plugin's sample headlines, made by a `sample` job."""
+
+    def make(seed: int = 1) -> DatasetVersion:
+        job = finished(dataset_generate_sample(dataset=dataset, sample="finance.news_headlines", rows=600, seed=seed))
+        assert job.state == "succeeded", job.error
+        return DatasetVersion.objects.get(pk=job.result["dataset_version_id"])
+
+    return make
+
+
+def fine_tune(project, version, **options):
+    return fine_tune_submit(project=project, dataset_version=version, task=TASK, model_name="news",
+                            hyperparameters={**QUICK, **options.pop("hyperparameters", {})}, **options)
+
+
+def test_fine_tuned_minilm_beats_the_majority_class(worker, project, headlines_version, finished):
+    version = headlines_version()
+    assert version.source == "sample" and version.row_count == 600
+    job = finished(fine_tune(project, version), timeout=600)
+    assert job.state == "succeeded", job.error
+
+    model_version = ModelVersion.objects.get(job=job)
+    metrics = model_version.metrics
+    assert metrics["test_accuracy"] >= metrics["test_majority_class_accuracy"] + 0.15
+    assert set(model_version.reports["per_class"]) == {"negative", "neutral", "positive"}
+    assert "confusion_matrix" in model_version.reports
+    assert "## Intended use" in model_version.model_card
+    assert (model_version.dataset_version, model_version.model.task) == (version, TASK)
+    stored = artifact_storage().listdir(model_version.artifact_path)[1]
+    assert "model.safetensors" in stored and "indus_model.json" in stored
+    assert job.metrics.filter(name="eval_loss").count() == QUICK["epochs"]
+    assert job.progress == 1.0
+
+
+def test_killed_worker_resumes_training_from_its_checkpoint(worker_factory, project, dataset, finished):
+    first_worker = worker_factory()
+    sample = finished(dataset_generate_sample(dataset=dataset, sample="finance.news_headlines", rows=600, seed=2))
+    version = DatasetVersion.objects.get(pk=sample.result["dataset_version_id"])
+    job = fine_tune(project, version, hyperparameters={"checkpoint_every_steps": 4, "epochs": 2})
+    wait_for(lambda: job.events.filter(message="checkpoint saved at step 4").exists(), timeout=300,
+             message="the first checkpoint")
+    first_worker.kill()
+
+    worker_factory()
+    wait_for(lambda: jobs_reconcile().released, timeout=settings.INDUS_JOB_LEASE_SECONDS + 30, interval=0.5,
+             message="the reconciler to release the job")
+    job = finished(job, timeout=600)
+    assert job.state == "succeeded", job.error
+    assert job.attempts == 2
+    messages = list(job.events.values_list("message", flat=True))
+    assert any(m.startswith("resuming from checkpoint-") and m != "resuming from checkpoint-0" for m in messages)
+    assert ModelVersion.objects.filter(job=job).count() == 1
+    assert ModelVersion.objects.filter(model__name="news").count() == 1
+
+
+def test_warm_start_from_a_registered_version(worker, project, headlines_version, finished):
+    parent_job = finished(fine_tune(project, headlines_version(seed=3), hyperparameters={"epochs": 1}), timeout=600)
+    parent = ModelVersion.objects.get(job=parent_job)
+    child_job = finished(fine_tune(project, headlines_version(seed=4), parent_version=parent,
+                                   hyperparameters={"epochs": 1}), timeout=600)
+    assert child_job.state == "succeeded", child_job.error
+    child = ModelVersion.objects.get(job=child_job)
+    assert (child.parent, child.number, child.model) == (parent, 2, parent.model)
+    assert child_job.events.filter(message__startswith="warm start: ").exists()
+
+
+def test_cancelling_a_fine_tune_stops_it_within_seconds(worker, project, headlines_version, finished):
+    job = fine_tune(project, headlines_version(seed=5), hyperparameters={"epochs": 20})
+    wait_for(lambda: job.metrics.filter(name="loss").exists() or job.events.filter(message__startswith="training on").exists(),
+             timeout=300, message="training to start")
+    job_services.job_cancel(job=job)
+    job = finished(job, timeout=30)
+    assert job.state == "cancelled"
+    assert not ModelVersion.objects.filter(job=job).exists()

@@ -1,0 +1,1 @@
+"""Backbones: pretrained or trainable encoders, each with the featurizer that feeds it."""

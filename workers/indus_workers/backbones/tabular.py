@@ -1,0 +1,95 @@
+"""The tabular encoder: standardised numbers and embedded categories through a small MLP.
+
+Numeric columns are standardised and categorical, boolean and identifier columns looked up in
+vocabularies, all fitted on the training split (see `columns.ColumnCodec`). Embedding sizes
+follow the fitted vocabularies, so those layers are built once the featurizer is fitted (or
+its saved state loaded).
+"""
+import pyarrow as pa
+import torch
+from torch import nn
+
+from indus_workers.backbones.base import Encoder, RowFeaturizer
+from indus_workers.backbones.columns import (
+    CATEGORICAL_TYPES,
+    DEFAULT_MAX_CATEGORIES,
+    NUMERIC_TYPES,
+    ColumnCodec,
+    input_names,
+)
+from indus_workers.backbones.embeddings import CategoryEmbeddings
+
+DEFAULT_HIDDEN_SIZE = 64
+
+
+class TabularFeaturizer(RowFeaturizer):
+    def __init__(self, task: dict, *, max_categories: int = DEFAULT_MAX_CATEGORIES):
+        super().__init__(task)
+        categorical = input_names(task, CATEGORICAL_TYPES)
+        target = task["target"]
+        # A ranking model scores items for a user or a query: who asks is a feature even when
+        # the plugin listed the column only as the target's group.
+        if target["kind"] == "ranking" and target["group_column"] not in categorical:
+            categorical.append(target["group_column"])
+        self.columns = ColumnCodec(input_names(task, NUMERIC_TYPES), categorical, max_categories=max_categories)
+
+    def fit(self, table: pa.Table) -> None:
+        self.columns.fit(table)
+
+    def encode_rows(self, table: pa.Table) -> list[dict]:
+        numbers = self.columns.numbers(table).tolist()
+        categories = self.columns.categories(table).tolist()
+        return [{"numeric": values, "categories": ids} for values, ids in zip(numbers, categories)]
+
+    def collate_inputs(self, examples: list[dict]) -> dict[str, torch.Tensor]:
+        rows = len(examples)
+        # reshape: with no numeric or no categorical columns, an empty list per row still
+        # makes a (rows, 0) tensor.
+        return {
+            "numeric": torch.tensor([example["numeric"] for example in examples], dtype=torch.float32)
+            .reshape(rows, self.columns.numeric_width),
+            "categories": torch.tensor([example["categories"] for example in examples], dtype=torch.long)
+            .reshape(rows, len(self.columns.categorical_columns)),
+        }
+
+    def state_dict(self) -> dict:
+        return self.columns.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.columns.load_state_dict(state)
+
+
+class TabularEncoder(Encoder):
+    featurizer: TabularFeaturizer
+
+    def __init__(self, *, featurizer: TabularFeaturizer, hidden_size: int, dropout: float, options: dict):
+        super().__init__(featurizer=featurizer, hidden_size=hidden_size, options=options)
+        self.dropout = dropout
+        self.embeddings = CategoryEmbeddings([])
+        self.mlp = nn.Identity()
+
+    def build_fitted_layers(self) -> None:
+        columns = self.featurizer.columns
+        self.embeddings = CategoryEmbeddings(columns.vocabulary_sizes())
+        self.mlp = nn.Sequential(
+            nn.Linear(columns.numeric_width + self.embeddings.width, self.hidden_size),
+            nn.GELU(),
+            nn.Dropout(self.dropout),
+            nn.Linear(self.hidden_size, self.hidden_size),
+            nn.GELU(),
+        )
+
+    def forward(self, numeric: torch.Tensor, categories: torch.Tensor, **other_inputs: torch.Tensor) -> torch.Tensor:
+        return self.mlp(torch.cat([numeric, self.embeddings(categories)], dim=-1))
+
+
+def build_tabular_encoder(*, task: dict, options: dict | None = None) -> TabularEncoder:
+    """Options: hidden_size (64), dropout (0.1), max_categories per column (10,000)."""
+    options = dict(options or {})
+    featurizer = TabularFeaturizer(task, max_categories=options.get("max_categories", DEFAULT_MAX_CATEGORIES))
+    return TabularEncoder(
+        featurizer=featurizer,
+        hidden_size=options.get("hidden_size", DEFAULT_HIDDEN_SIZE),
+        dropout=options.get("dropout", 0.1),
+        options=options,
+    )

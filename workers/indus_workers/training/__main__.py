@@ -1,0 +1,44 @@
+"""`python -m indus_workers.training --spec S --events E --stop-file F --result R`
+
+Runs one training from a spec file. Under torchrun every process runs this; only the main
+process reports events and writes the result. Exit codes: 0 done, 2 the input was wrong (the
+message is in the result file), 1 anything else.
+"""
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from indus_workers.training.errors import TrainingInputError
+from indus_workers.training.events import JsonlRunEvents
+from indus_workers.training.spec import TrainingSpec
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for name in ("--spec", "--events", "--stop-file", "--result"):
+        parser.add_argument(name, required=True)
+    args = parser.parse_args(argv)
+    spec = TrainingSpec.from_dict(json.loads(Path(args.spec).read_text()))
+    events = JsonlRunEvents(args.events, args.stop_file)
+
+    from indus_workers.training.trainer import is_main_process, train
+
+    try:
+        outcome = {"ok": True, **train(spec, events)}
+        code = 0
+    except TrainingInputError as error:
+        outcome, code = {"ok": False, "input_error": True, "error": str(error)}, 2
+    except Exception as error:
+        traceback.print_exc()
+        outcome, code = {"ok": False, "input_error": False, "error": f"{type(error).__name__}: {error}"}, 1
+    if is_main_process():
+        partial = Path(args.result + ".partial")
+        partial.write_text(json.dumps(outcome))
+        partial.replace(args.result)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""Fine-tuning with the Hugging Face Trainer: transfer learning from a backbone to a task head.
+
+The Trainer brings the optimiser, schedule, mixed precision, checkpoints, resuming and DDP;
+this module brings the data (splits, featurizers, length-grouped batches with dynamic padding),
+the model (backbone + head), the task's metrics, and callbacks that report to the platform.
+"""
+import math
+import os
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pa_parquet
+import torch
+from torch.utils.data import Dataset
+from transformers import EarlyStoppingCallback, PrinterCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer_pt_utils import LengthGroupedSampler
+from transformers.trainer_utils import get_last_checkpoint
+
+from indus_workers.backbones.columns import column_as_floats
+from indus_workers.devices import choose_device
+from indus_workers.evaluation import evaluate
+from indus_workers.model import IndusModel, build_model, load_model, save_model
+from indus_workers.targets import complete_labels, inverse_frequency_weights
+from indus_workers.training.errors import TrainingInputError
+from indus_workers.training.events import RunEvents
+from indus_workers.training.model_card import model_card
+from indus_workers.training.predictions import evaluation_inputs
+from indus_workers.training.spec import TrainingSpec
+from indus_workers.training.splits import STRATIFIED_KINDS, Splits, split_by_time, split_rows
+
+PROGRESS_SHARE_OF_TRAINING = 0.9  # the rest is the final test and saving
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+class ExampleDataset(Dataset):
+    def __init__(self, examples: list[dict]):
+        self.examples = examples
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict:
+        return self.examples[index]
+
+
+class LengthGroupedTrainer(Trainer):
+    """Batches of texts of similar length, so dynamic padding pads little; the lengths come
+    from the featurizer instead of being recomputed from every example."""
+
+    def _get_train_sampler(self, train_dataset=None):
+        dataset = train_dataset or self.train_dataset
+        lengths = [example.get("length") for example in dataset.examples]
+        if None in lengths:
+            return super()._get_train_sampler(train_dataset)
+        generator = torch.Generator().manual_seed(self.args.seed)
+        return LengthGroupedSampler(
+            self.args.train_batch_size * self.args.gradient_accumulation_steps, lengths=lengths, generator=generator
+        )
+
+
+class RunEventsCallback(TrainerCallback):
+    """Progress, metrics, checkpoint notices and cancellation, as Trainer callbacks."""
+
+    def __init__(self, events: RunEvents):
+        self.events = events
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.is_world_process_zero and state.max_steps:
+            share = PROGRESS_SHARE_OF_TRAINING * state.global_step / state.max_steps
+            self.events.progress(share, f"step {state.global_step} of {state.max_steps}")
+        if self.events.should_stop():
+            # Stop at this step and keep a checkpoint of it: cancelling keeps what was done.
+            control.should_training_stop = True
+            control.should_save = True
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero:
+            return
+        for name, value in (logs or {}).items():
+            if isinstance(value, (int, float)) and math.isfinite(value) and name not in ("epoch", "total_flos"):
+                self.events.metric(name, state.global_step, float(value))
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            self.events.checkpoint(os.path.join(args.output_dir, f"checkpoint-{state.global_step}"), state.global_step)
+
+
+def train(spec: TrainingSpec, events: RunEvents) -> dict:
+    hp = spec.hyperparameters
+    set_seed(hp.seed)
+    table = _read_table(spec)
+    model, splits, datasets = _prepare(spec, table)
+    if spec.parent_model_dir:
+        kept = model.warm_start_from(load_model(spec.parent_model_dir))
+        events.log(f"warm start: {kept} weight tensors taken from the parent version")
+    task = model.task
+    events.log(f"training on {len(datasets['train'])} examples, validating on {len(datasets['validation'])}")
+
+    trainer = _build_trainer(spec, model, datasets, events)
+    last_checkpoint = get_last_checkpoint(spec.checkpoint_dir) if os.path.isdir(spec.checkpoint_dir) else None
+    if last_checkpoint:
+        events.log(f"resuming from {os.path.basename(last_checkpoint)}")
+    trainer.train(resume_from_checkpoint=last_checkpoint)
+    if events.should_stop():
+        return {"stopped": True}
+
+    events.progress(PROGRESS_SHARE_OF_TRAINING, "testing")
+    prediction = trainer.predict(datasets["test"])
+    evaluation = evaluate(task, *evaluation_inputs(task, model.head, prediction.predictions, prediction.label_ids))
+    metrics = {f"test_{name}": value for name, value in evaluation.metrics.items()}
+    metrics["test_loss"] = float(prediction.metrics["test_loss"])
+    history = [entry for entry in trainer.state.log_history if "eval_loss" in entry]
+    card = model_card(task=task, spec=spec, splits=splits, metrics=metrics, history=history)
+    if is_main_process():
+        save_model(model, spec.output_dir, backbone_factory=spec.backbone.factory)
+        events.progress(1.0, "saved")
+    return {
+        "metrics": metrics,
+        "reports": evaluation.reports,
+        "labels": task["target"].get("labels") or [],
+        "splits": splits.sizes(),
+        "history": history,
+        "model_card": card,
+        "resumed_from": os.path.basename(last_checkpoint) if last_checkpoint else None,
+    }
+
+
+def _read_table(spec: TrainingSpec) -> pa.Table:
+    task = spec.task
+    target = task["target"]
+    wanted = {c["name"] for c in task["inputs"]} | {target["column"]}
+    wanted |= {name for name in (task.get("id_column"), target.get("group_column"), target.get("time_column")) if name}
+    parquet = pa_parquet.ParquetFile(spec.data_path)
+    missing = wanted - set(parquet.schema_arrow.names)
+    if missing:
+        raise TrainingInputError(f"the dataset has no column {', '.join(sorted(map(repr, missing)))}")
+    table = parquet.read(columns=sorted(wanted))
+    table = table.filter(pc.is_valid(table.column(target["column"])))
+    if table.num_rows == 0:
+        raise TrainingInputError(f"column {target['column']!r} (the target) is empty")
+    return table
+
+
+def _prepare(spec: TrainingSpec, table: pa.Table) -> tuple[IndusModel, Splits, dict[str, ExampleDataset]]:
+    """Split the data, build the model on the training part only (featurizer, label set,
+    target scaling, class weights), and encode every split."""
+    hp = spec.hyperparameters
+    task = spec.task
+    kind = task["target"]["kind"]
+    fractions = {"validation_fraction": hp.validation_fraction, "test_fraction": hp.test_fraction}
+    if kind == "forecast":
+        # Windows, not rows, are the examples: fit on the earliest rows, hold out the latest windows.
+        model = _build(spec, task, _earliest_rows(task, table, 1 - hp.validation_fraction - hp.test_fraction))
+        examples = model.featurize(table)
+        splits = split_by_time([example["origin"] for example in examples], **fractions)
+        parts = {name: [examples[i] for i in getattr(splits, name)] for name in ("train", "validation", "test")}
+    else:
+        strata = table.column(task["target"]["column"]).to_pylist() if kind in STRATIFIED_KINDS else None
+        splits = split_rows(table.num_rows, seed=hp.seed, strata=strata, **fractions)
+        train_rows = table.take(splits.train)
+        if hp.class_weighting and kind in STRATIFIED_KINDS:
+            task = complete_labels(task, train_rows)
+            task = {**task, "class_weights": inverse_frequency_weights(task, train_rows)}
+        model = _build(spec, task, train_rows)
+        parts = {name: model.featurize(table.take(getattr(splits, name))) for name in ("train", "validation", "test")}
+    if not all(parts.values()):
+        raise TrainingInputError(f"too few rows to split into train, validation and test ({splits.sizes()})")
+    return model, splits, {name: ExampleDataset(examples) for name, examples in parts.items()}
+
+
+def _build(spec: TrainingSpec, task: dict, fit_table: pa.Table) -> IndusModel:
+    try:
+        return build_model(
+            task=task,
+            backbone_factory=spec.backbone.factory,
+            head_factory=spec.head.factory,
+            train_table=fit_table,
+            backbone_options={"max_length": spec.hyperparameters.max_length, **spec.backbone.options},
+        )
+    except ValueError as error:  # a target value the head cannot encode, say
+        raise TrainingInputError(str(error)) from None
+
+
+def _earliest_rows(task: dict, table: pa.Table, share: float) -> pa.Table:
+    """The rows of the first `share` of the time span: what a forecast model may learn from."""
+    order = np.argsort(column_as_floats(table.column(task["target"]["time_column"])), kind="stable")
+    return table.take(np.sort(order[: max(1, int(len(order) * share))]))
+
+
+def _build_trainer(spec: TrainingSpec, model: IndusModel, datasets: dict, events: RunEvents) -> Trainer:
+    hp = spec.hyperparameters
+    plan = choose_device()
+    on_gpu = plan.device.type == "cuda"
+    every_steps = hp.checkpoint_every_steps
+    strategy = "steps" if every_steps else "epoch"
+    args = TrainingArguments(
+        output_dir=spec.checkpoint_dir,
+        per_device_train_batch_size=hp.batch_size,
+        per_device_eval_batch_size=hp.batch_size * 2,
+        learning_rate=hp.learning_rate,
+        num_train_epochs=hp.epochs,
+        weight_decay=hp.weight_decay,
+        warmup_steps=hp.warmup_ratio,
+        eval_strategy=strategy,
+        save_strategy=strategy,
+        eval_steps=every_steps or None,
+        save_steps=every_steps or 500,
+        logging_strategy=strategy,
+        logging_steps=every_steps or 500,
+        save_total_limit=2,
+        load_best_model_at_end=hp.early_stopping_patience > 0,
+        metric_for_best_model="loss",
+        greater_is_better=False,
+        seed=hp.seed,
+        data_seed=hp.seed,
+        bf16=on_gpu and plan.dtype == torch.bfloat16,
+        fp16=on_gpu and plan.dtype == torch.float16,
+        use_cpu=plan.device.type == "cpu",
+        report_to="none",
+        disable_tqdm=True,
+        remove_unused_columns=False,
+        label_names=["labels"],
+        dataloader_num_workers=0,
+        ddp_find_unused_parameters=False,
+    )
+    callbacks = [RunEventsCallback(events)]
+    if hp.early_stopping_patience > 0:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=hp.early_stopping_patience))
+    trainer = LengthGroupedTrainer(
+        model=model,
+        args=args,
+        train_dataset=datasets["train"],
+        eval_dataset=datasets["validation"],
+        data_collator=model.collate,
+        callbacks=callbacks,
+        compute_metrics=lambda prediction: evaluate(
+            model.task, *evaluation_inputs(model.task, model.head, prediction.predictions, prediction.label_ids)
+        ).metrics,
+    )
+    # Progress and metrics go to RunEvents; the Trainer's own printing would only flood logs.
+    trainer.remove_callback(PrinterCallback)
+    return trainer
