@@ -40,5 +40,9 @@ test-services: setup
 		$(PY) -m pytest $(PYTEST_ARGS); \
 	fi
 
+# Each benchmark compares, in one run on this machine, against the plain approach.
+bench: setup
+	$(PY) -m bench.fine_tuning
+
 clean:
 	rm -rf var/ .pytest_cache

@@ -94,3 +94,17 @@ def test_cancelling_a_fine_tune_stops_it_within_seconds(worker, project, headlin
     job = finished(job, timeout=30)
     assert job.state == "cancelled"
     assert not ModelVersion.objects.filter(job=job).exists()
+
+
+def test_one_job_trains_as_two_ddp_processes(worker, project, dataset, finished):
+    """DDP through torchrun, here as two CPU processes on the gloo backend."""
+    sample = finished(dataset_generate_sample(dataset=dataset, sample="finance.card_transactions", rows=2000, seed=1))
+    version = DatasetVersion.objects.get(pk=sample.result["dataset_version_id"])
+    job = finished(fine_tune_submit(
+        project=project, dataset_version=version, task="finance.fraud_detection", model_name="fraud", processes=2,
+        hyperparameters={"epochs": 2, "batch_size": 64, "learning_rate": 1e-3, "class_weighting": True},
+    ), timeout=600)
+    assert job.state == "succeeded", job.error
+    assert job.result["processes"] == 2
+    model_version = ModelVersion.objects.get(job=job)
+    assert model_version.metrics["test_roc_auc"] > 0.7

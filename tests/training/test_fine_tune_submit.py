@@ -36,6 +36,11 @@ def test_bad_hyperparameters_are_refused(project, stored_version, headlines, hyp
     assert words in " ".join(errors[field])
 
 
+@pytest.mark.parametrize("name", ["", "../../etc", "a/b", "x" * 101])
+def test_model_names_that_cannot_be_paths_are_refused(project, stored_version, headlines, name):
+    assert "a model name has" in refused(project, stored_version(headlines), model_name=name)["model_name"][0]
+
+
 def test_unknown_backbone(project, stored_version, headlines):
     errors = refused(project, stored_version(headlines), backbone="gpt-17")
     assert errors["backbone"][0].startswith("unknown backbone 'gpt-17'; available: minilm,")

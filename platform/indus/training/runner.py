@@ -25,6 +25,9 @@ def run_fine_tune_job(context: JobContext) -> dict:
     if backbone is None:
         raise JobInputError(f"backbone {spec['backbone']!r} is no longer provided by a loaded plugin")
     job = Job.objects.select_related("project").get(pk=context.job_id)
+    if registered := ModelVersion.objects.filter(job=job).select_related("model").first():
+        # An earlier attempt registered the model and died before the job was marked done.
+        return _result(registered)
     dataset_version = DatasetVersion.objects.select_related("dataset").get(pk=spec["dataset_version_id"])
     parent = ModelVersion.objects.filter(pk=spec.get("parent_version_id")).first()
     work_dir = Path(settings.INDUS_WORK_DIR) / f"job-{job.pk}"
@@ -62,4 +65,9 @@ def run_fine_tune_job(context: JobContext) -> dict:
     # The checkpoints served their purpose: the model is stored and registered.
     shutil.rmtree(work_dir, ignore_errors=True)
     context.log(f"registered {model.name} version {version.number}")
-    return {"model_version_id": version.pk, "model": model.name, "version": version.number, "metrics": outcome["metrics"]}
+    return {**_result(version), "processes": outcome["processes"]}
+
+
+def _result(version: ModelVersion) -> dict:
+    return {"model_version_id": version.pk, "model": version.model.name, "version": version.number,
+            "metrics": version.metrics}

@@ -1,4 +1,6 @@
 """Submitting a fine-tuning job: everything that can be checked is checked before it queues."""
+import re
+
 import pyarrow.parquet as pa_parquet
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -64,9 +66,15 @@ def fine_tune_submit(
     )
 
 
+MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
 def _check_model_name(project, model_name: str, task: str) -> None:
-    if not model_name or not model_name.strip():
-        raise field_error("model_name", "a model needs a name")
+    # The name becomes part of the artifact path: letters, digits, '.', '_' and '-' only.
+    if not isinstance(model_name, str) or not MODEL_NAME.match(model_name) or ".." in model_name:
+        raise field_error(
+            "model_name", "a model name has 1 to 100 letters, digits, '.', '_' or '-', and starts with a letter or digit"
+        )
     existing = RegisteredModel.objects.filter(project=project, name=model_name).first()
     if existing and existing.task != task:
         raise field_error("model_name", f"model {model_name!r} serves task {existing.task!r}, not {task!r}")

@@ -23,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     spec = TrainingSpec.from_dict(json.loads(Path(args.spec).read_text()))
     events = JsonlRunEvents(args.events, args.stop_file)
 
+    from transformers.utils import logging as transformers_logging
+
     from indus_workers.training.trainer import is_main_process, train
+
+    transformers_logging.disable_progress_bar()  # progress goes to the events file instead
 
     try:
         outcome = {"ok": True, **train(spec, events)}

@@ -72,7 +72,7 @@ class RunEventsCallback(TrainerCallback):
         if state.is_world_process_zero and state.max_steps:
             share = PROGRESS_SHARE_OF_TRAINING * state.global_step / state.max_steps
             self.events.progress(share, f"step {state.global_step} of {state.max_steps}")
-        if self.events.should_stop():
+        if _agreed_stop(self.events.should_stop()):
             # Stop at this step and keep a checkpoint of it: cancelling keeps what was done.
             control.should_training_stop = True
             control.should_save = True
@@ -89,9 +89,43 @@ class RunEventsCallback(TrainerCallback):
             self.events.checkpoint(os.path.join(args.output_dir, f"checkpoint-{state.global_step}"), state.global_step)
 
 
+def _agreed_stop(requested_here: bool) -> bool:
+    """Under DDP every process must stop at the same step, or the others wait forever in the
+    next all-reduce: the main process decides and tells the rest."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return requested_here
+    decision = torch.tensor([int(requested_here)])
+    torch.distributed.broadcast(decision, src=0)
+    return bool(decision.item())
+
+
+class MainProcessEvents:
+    """What the other processes of a DDP group report: nothing; only the main process speaks."""
+
+    def __init__(self, events: RunEvents):
+        self.events = events
+
+    def progress(self, fraction, message=""):
+        pass
+
+    def metric(self, name, step, value):
+        pass
+
+    def log(self, message):
+        pass
+
+    def checkpoint(self, path, step):
+        pass
+
+    def should_stop(self) -> bool:
+        return self.events.should_stop()
+
+
 def train(spec: TrainingSpec, events: RunEvents) -> dict:
     hp = spec.hyperparameters
     set_seed(hp.seed)
+    if not is_main_process():
+        events = MainProcessEvents(events)
     table = _read_table(spec)
     model, splits, datasets = _prepare(spec, table)
     if spec.parent_model_dir:
@@ -104,7 +138,7 @@ def train(spec: TrainingSpec, events: RunEvents) -> dict:
     last_checkpoint = get_last_checkpoint(spec.checkpoint_dir) if os.path.isdir(spec.checkpoint_dir) else None
     if last_checkpoint:
         events.log(f"resuming from {os.path.basename(last_checkpoint)}")
-    trainer.train(resume_from_checkpoint=last_checkpoint)
+    training = trainer.train(resume_from_checkpoint=last_checkpoint)
     if events.should_stop():
         return {"stopped": True}
 
@@ -126,7 +160,29 @@ def train(spec: TrainingSpec, events: RunEvents) -> dict:
         "history": history,
         "model_card": card,
         "resumed_from": os.path.basename(last_checkpoint) if last_checkpoint else None,
+        "processes": trainer.args.world_size,
+        "training": {
+            "runtime_seconds": training.metrics["train_runtime"],
+            "samples_per_second": training.metrics["train_samples_per_second"],
+            "padding_share": padding_share(trainer),
+        },
     }
+
+
+def padding_share(trainer: Trainer) -> float | None:
+    """The share of padding tokens in one epoch of training batches, in the sampler's order
+    (None for examples without a length: they are not padded)."""
+    examples = trainer.train_dataset.examples
+    if not examples or "length" not in examples[0]:
+        return None
+    order = list(iter(trainer._get_train_sampler()))
+    size = trainer.args.train_batch_size
+    padded = real = 0
+    for start in range(0, len(order), size):
+        lengths = [examples[i]["length"] for i in order[start : start + size]]
+        padded += max(lengths) * len(lengths)
+        real += sum(lengths)
+    return 1 - real / padded
 
 
 def _read_table(spec: TrainingSpec) -> pa.Table:

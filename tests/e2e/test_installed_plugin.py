@@ -3,8 +3,15 @@ import shutil
 import subprocess
 import sys
 
+import pyarrow as pa
 import pytest
 
+from indus.core.storage import local_folder
+from indus.datasets.models import DatasetVersion
+from indus.datasets.services import dataset_generate_sample
+from indus.plugins.manager import reset_registry
+from indus.registry.models import ModelVersion
+from indus.training.services import fine_tune_submit
 from tests.support.workers import REPO_DIR, process_env
 
 pytestmark = pytest.mark.e2e
@@ -28,11 +35,38 @@ def installed_example(tmp_path_factory):
     # A regular (not editable) install: the package is copied into site-packages.
     installed = pip("install", "--no-deps", "--no-build-isolation", str(source))
     assert installed.returncode == 0, installed.stderr
+    reset_registry()  # this process sees it too
     yield
-    pip("uninstall", "-y", "indus-insurance")  # the test may have done it already
+    pip("uninstall", "-y", "indus-insurance")  # the last test may have done it already
+    reset_registry()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_its_task_trains_and_predicts_with_its_own_head(installed_example, worker_factory, project, dataset, finished):
+    worker_factory()  # started after the install, like a worker restarted after a deploy
+    sample = finished(dataset_generate_sample(dataset=dataset, sample="insurance.claims", rows=300))
+    assert sample.state == "succeeded", sample.error
+    version = DatasetVersion.objects.get(pk=sample.result["dataset_version_id"])
+    job = finished(fine_tune_submit(
+        project=project, dataset_version=version, task="insurance.claim_triage", model_name="triage",
+        hyperparameters={"epochs": 3, "learning_rate": 2e-4, "max_length": 32},
+    ), timeout=600)
+    assert job.state == "succeeded", job.error
+
+    model_version = ModelVersion.objects.get(job=job)
+    assert model_version.head_spec["head"] == "insurance.cost_sensitive"
+    from indus_workers.model import load_model
+
+    with local_folder(model_version.artifact_path) as folder:
+        model = load_model(folder)
+    assert type(model.head).__name__ == "CostSensitiveHead"
+    examples = model.featurize(pa.table({"description": ["second theft claim this year", "cracked windscreen"]}),
+                               inference=True)
+    assert [row["label"] for row in model.predict_rows(examples)] == ["investigate", "fast_track"]
 
 
 def test_install_allow_list_and_uninstall(installed_example):
+    """Runs last in this module: it uninstalls the plugin."""
     shown = manage("plugins", "show", "insurance")
     assert shown.returncode == 0, shown.stderr
     assert "task insurance.claim_triage: Claim triage [text, classes target 'route'" in shown.stdout
