@@ -14,6 +14,7 @@ if OWNS_VAR_DIR:
 os.environ.setdefault("INDUS_JOB_HEARTBEAT_SECONDS", "0.5")
 os.environ.setdefault("INDUS_JOB_LEASE_SECONDS", "3")
 os.environ.setdefault("INDUS_JOB_REDISPATCH_SECONDS", "5")
+os.environ.setdefault("INDUS_INFERENCE_ROWS_PER_PART", "400")
 
 from indus.settings import *  # noqa: E402,F403
 from indus.settings import DATABASES, INDUS_JOB_KINDS, STATIC_ROOT, VAR_DIR  # noqa: E402

@@ -134,3 +134,11 @@ def test_metrics_keep_one_value_per_step(project):
     services.job_record_metric(lease=lease, name="loss", step=1, value=0.7)  # resumed attempt
     services.job_record_metric(lease=lease, name="loss", step=2, value=0.5)
     assert list(job.metrics.values_list("step", "value")) == [(1, 0.7), (2, 0.5)]
+
+
+def test_a_non_finite_metric_becomes_a_warning_not_a_point(project):
+    job = make_job(project)
+    lease = services.job_claim(job_id=job.pk, worker="w1")
+    services.job_record_metric(lease=lease, name="loss", step=3, value=float("nan"))
+    assert not job.metrics.exists()
+    assert job.events.filter(level="warning", message="loss is nan at step 3").exists()

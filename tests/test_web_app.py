@@ -12,7 +12,9 @@ LOAD_WEB_APP = """
 import sys
 from django.test import Client
 from indus.wsgi import application
-import indus.urls, indus.jobs.tasks, indus.datasets.importing
+import indus.urls, indus.jobs.tasks, indus.datasets.importing, indus.training.runner, indus.inference.runner
+from indus.plugins.manager import get_registry
+get_registry()
 Client().get("/admin/login/")
 print(" ".join(m for m in ("torch", "transformers", "indus_workers") if m in sys.modules))
 """
@@ -32,7 +34,9 @@ def test_health_check_answers_without_login(client, db):
 
 
 def test_api_root_needs_a_login(client, user):
-    assert client.get("/api/v1/").status_code == 403
+    # 401 with a Bearer challenge: the API says how to authenticate.
+    response = client.get("/api/v1/")
+    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
     client.force_login(user)
     assert client.get("/api/v1/").status_code == 200
 

@@ -40,9 +40,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here: the docs work offline
     "indus.core",
     "indus.plugins",
     "indus.training",
+    "indus.inference",
     "indus.tenancy",
     "indus.datasets",
     "indus.jobs",
@@ -163,6 +167,8 @@ INDUS_JOB_KINDS = {
     "import": {"runner": "indus.datasets.importing.run_import_job", "queue": "cpu"},
     "sample": {"runner": "indus.datasets.sampling.run_sample_job", "queue": "cpu"},
     "fine_tune": {"runner": "indus.training.runner.run_fine_tune_job", "queue": "gpu"},
+    "sql_import": {"runner": "indus.datasets.sql_import.run_sql_import_job", "queue": "cpu"},
+    "batch_inference": {"runner": "indus.inference.runner.run_batch_inference_job", "queue": "gpu"},
 }
 # A running job proves its worker is alive by a heartbeat; a job whose heartbeat is older
 # than the lease is taken to have lost its worker and is sent again.
@@ -178,6 +184,9 @@ INDUS_RECONCILE_SECONDS = env.float("INDUS_RECONCILE_SECONDS", default=30.0)
 INDUS_WORKER_MEMORY_BYTES = env.int("INDUS_WORKER_MEMORY_BYTES", default=16 * 1024**3)
 # One fine-tuning job may run as several processes (DDP through torchrun) on its worker.
 INDUS_MAX_TRAINING_PROCESSES = env.int("INDUS_MAX_TRAINING_PROCESSES", default=8)
+# Batch inference writes its output in parts of this many rows; a job that resumes after its
+# worker died redoes at most one part.
+INDUS_INFERENCE_ROWS_PER_PART = env.int("INDUS_INFERENCE_ROWS_PER_PART", default=50_000)
 # Where a job keeps its checkpoints while it runs. It must be shared by every worker that may
 # take over the job (the artifacts volume in docker-compose.yml), so a resumed job finds them.
 INDUS_WORK_DIR = Path(env.str("INDUS_WORK_DIR", default=str(ARTIFACTS_DIR / "work")))
@@ -218,12 +227,48 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST API -------------------------------------------------------------------------------
+# Scripts authenticate with API tokens (Bearer, listed first so a missing login is a 401 that
+# says how to authenticate); the admin and the browsable API with the session.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "indus.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "indus.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # Bodies are JSON; the upload endpoint alone takes multipart.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "indus.api.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["indus.api.throttling.PerUserRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "indus.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "indus.api.errors.exception_handler",
+    # Behind a reverse proxy: how many proxies' X-Forwarded-For entries to trust for the
+    # client's address (throttling, the audit log). Unset trusts none.
+    "NUM_PROXIES": env.int("INDUS_NUM_PROXIES", default=None),
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Indus API",
+    "DESCRIPTION": "Projects, datasets, jobs and models of an Indus installation; see docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# API tokens expire this many days after they are made, unless the request asks for fewer.
+INDUS_API_TOKEN_DAYS = env.int("INDUS_API_TOKEN_DAYS", default=90)
+# Requests one user may make (per web process), e.g. "6000/minute".
+INDUS_API_RATE_LIMIT = env.str("INDUS_API_RATE_LIMIT", default="6000/minute")
+# An SQL import's query is stopped after this long, unless the request asks for less.
+INDUS_SQL_IMPORT_TIMEOUT_SECONDS = env.int("INDUS_SQL_IMPORT_TIMEOUT_SECONDS", default=3600)
+# SQLite databases are files on the worker: an import may open one only under these folders.
+INDUS_SQL_IMPORT_SQLITE_DIRS = env.list("INDUS_SQL_IMPORT_SQLITE_DIRS", default=[])
 
 LOGGING = {
     "version": 1,

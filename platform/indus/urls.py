@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import connection
 from django.http import JsonResponse
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
 def healthz(request):
@@ -14,5 +15,13 @@ def healthz(request):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("indus.api.urls")),
+    # The schema and its interactive page need a login like everything else (settings:
+    # SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]); Swagger UI's files are served from here.
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz),
 ]
+
+# Under /api/ even a URL that matches no view answers in the API's error format.
+handler404 = "indus.api.errors.not_found"
+handler500 = "indus.api.errors.server_error"

@@ -81,14 +81,37 @@ def local_folder(name: str):
         yield path
         return
     with tempfile.TemporaryDirectory() as copy:
-        pending = [name]
-        while pending:
-            folder = pending.pop()
-            subfolders, files = storage.listdir(folder)
-            pending.extend(f"{folder}/{sub}" for sub in subfolders)
-            for file_name in files:
-                target = Path(copy) / Path(f"{folder}/{file_name}").relative_to(name)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with storage.open(f"{folder}/{file_name}", "rb") as stored, target.open("wb") as local:
-                    shutil.copyfileobj(stored, local, length=4 * 1024**2)
+        for relative in folder_files(name):
+            target = Path(copy) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with storage.open(f"{name}/{relative}", "rb") as stored, target.open("wb") as local:
+                shutil.copyfileobj(stored, local, length=4 * 1024**2)
         yield copy
+
+
+def folder_files(name: str):
+    """The paths, relative to `name`, of every file stored under the folder `name`.
+
+    Links are passed over (on local storage a link could point anywhere on the machine),
+    and so is any name that would climb out of the folder."""
+    storage = artifact_storage()
+    pending = [""]
+    while pending:
+        relative_folder = pending.pop()
+        folder = f"{name}/{relative_folder}".rstrip("/")
+        subfolders, files = storage.listdir(folder)
+        for entry in sorted(subfolders):
+            if _is_safe_entry(storage, folder, entry):
+                pending.append(f"{relative_folder}{entry}/")
+        for entry in sorted(files):
+            if _is_safe_entry(storage, folder, entry):
+                yield f"{relative_folder}{entry}"
+
+
+def _is_safe_entry(storage, folder: str, entry: str) -> bool:
+    if entry in ("", ".", "..") or "/" in entry or "\\" in entry:
+        return False
+    try:
+        return not os.path.islink(storage.path(f"{folder}/{entry}"))
+    except NotImplementedError:  # remote storage has no links
+        return True

@@ -56,3 +56,19 @@ class DatasetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset} v{self.number}"
+
+
+class SqlConnection(models.Model):
+    """The SQLAlchemy URL an SQL import reads from. It is kept out of the job's spec because
+    it may hold a password, and every member of a project sees its jobs' specs; the spec
+    names this row and a copy of the URL with the password hidden."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="+")
+    url = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"SQL connection {self.pk} of {self.dataset}"

@@ -17,23 +17,11 @@ def run_sample_job(context: JobContext) -> dict:
     batches = table.to_batches(max_chunksize=65_536)
     written = iter(range(1, len(batches) + 1))
 
-    with snapshots.scratch_parquet_file() as parquet_file:
-        profiler = snapshots.write_parquet(
-            context, iter(batches), parquet_file.name, progress=lambda: next(written) / len(batches)
-        )
-        snapshots.check_against_task(context, parquet_file.name)
-        with open(parquet_file.name, "rb") as written_file:
-            sha256, size_bytes = snapshots.sha256_of(written_file)
-        if existing := snapshots.existing_version(dataset, sha256):
-            context.log(f"same content as version {existing.number}; no new version made")
-            return snapshots.version_result(existing, created=False)
-        return snapshots.store_version(
-            context,
-            dataset=dataset,
-            parquet_file=parquet_file,
-            sha256=sha256,
-            size_bytes=size_bytes,
-            profiler=profiler,
-            source=DatasetVersion.Source.SAMPLE,
-            source_name=f"{sample.name} (rows={spec['rows']}, seed={spec['seed']})",
-        )
+    return snapshots.store_batches(
+        context,
+        dataset=dataset,
+        batches=iter(batches),
+        progress=lambda: next(written) / len(batches),
+        source=DatasetVersion.Source.SAMPLE,
+        source_name=f"{sample.name} (rows={spec['rows']}, seed={spec['seed']})",
+    )

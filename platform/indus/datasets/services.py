@@ -11,12 +11,15 @@ from django.utils.text import get_valid_filename
 from indus.core.errors import field_error
 from indus.core.storage import artifact_storage
 from indus.datasets.formats import FORMATS_BY_SUFFIX, format_for_filename
-from indus.datasets.models import Dataset, DatasetVersion
+from indus.datasets.models import Dataset, DatasetVersion, SqlConnection
+from indus.datasets.sql_checks import checked_read_only_query, checked_url
 from indus.jobs.models import Job
 from indus.jobs.services import job_create
 
 
 def dataset_create(*, project, name: str, description: str = "", created_by=None) -> Dataset:
+    if Dataset.objects.filter(project=project, name=name).exists():
+        raise field_error("name", f"project {project.slug} already has a dataset named {name!r}", code="duplicate")
     dataset = Dataset(project=project, name=name, description=description, created_by=created_by)
     dataset.full_clean()
     dataset.save()
@@ -80,6 +83,7 @@ def dataset_upload(
         raise field_error("encoding", f"unknown text encoding {encoding!r}") from None
     if len(delimiter) != 1:
         raise field_error("delimiter", "the delimiter must be a single character")
+    _check_file_start(file, fmt, encoding)
     task = _checked_task_name(task)
     upload_path = artifact_storage().save(f"uploads/{uuid.uuid4().hex}/{filename}", file)
     return job_create(
@@ -96,6 +100,28 @@ def dataset_upload(
             "task": task,
         },
     )
+
+
+SNIFF_BYTES = 64 * 1024
+PARQUET_MAGIC = b"PAR1"
+
+
+def _check_file_start(file: File, fmt: str, encoding: str) -> None:
+    """Refuse at once a file whose first bytes already show it cannot be what its name says
+    (an image renamed .csv, a spreadsheet renamed .parquet); the import job checks the rest."""
+    file.seek(0)
+    start = file.read(SNIFF_BYTES)
+    file.seek(0)
+    if fmt == "parquet":
+        if not start.startswith(PARQUET_MAGIC):
+            raise field_error("file", "not a Parquet file: it does not start with the Parquet signature", code="malformed")
+        return
+    if b"\x00" in start and not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+        raise field_error("file", f"the file is binary, not {fmt.upper()} text", code="malformed")
+    # Text in the wrong encoding is left to the import job, which names the first bad line.
+    first_line = start.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)
+    if fmt == "jsonl" and len(first_line) > 1 and first_line[0].strip() and not first_line[0].lstrip().startswith("{"):
+        raise field_error("file", "line 1 is not a JSON object; JSON Lines has one object per line", code="malformed")
 
 
 def dataset_generate_sample(
@@ -115,6 +141,39 @@ def dataset_generate_sample(
         kind="sample",
         created_by=created_by,
         spec={"dataset_id": dataset.pk, "sample": sample, "rows": rows, "seed": seed, "task": declared.task},
+    )
+
+
+@transaction.atomic
+def dataset_import_sql(
+    *, dataset: Dataset, url: str, query: str, task: str | None = None, timeout_seconds: int | None = None,
+    created_by=None,
+) -> Job:
+    """Queue the job that snapshots a read-only query's rows as a new version of the dataset.
+
+    The URL (it may hold a password) is stored apart from the job's spec, which every member
+    of the project can read; the spec shows it with the password hidden.
+    """
+    checked = checked_url(url)
+    query = checked_read_only_query(query)
+    limit = settings.INDUS_SQL_IMPORT_TIMEOUT_SECONDS
+    timeout_seconds = limit if timeout_seconds is None else timeout_seconds
+    if not 1 <= timeout_seconds <= limit:
+        raise field_error("timeout_seconds", f"must be between 1 and {limit} (INDUS_SQL_IMPORT_TIMEOUT_SECONDS)")
+    task = _checked_task_name(task)
+    connection = SqlConnection.objects.create(dataset=dataset, url=url.strip(), created_by=created_by)
+    return job_create(
+        project=dataset.project,
+        kind="sql_import",
+        created_by=created_by,
+        spec={
+            "dataset_id": dataset.pk,
+            "connection_id": connection.pk,
+            "url": checked.render_as_string(hide_password=True),
+            "query": query,
+            "timeout_seconds": timeout_seconds,
+            "task": task,
+        },
     )
 
 

@@ -1,6 +1,6 @@
 """Turning a stream of record batches into a stored, profiled, validated dataset version.
 
-Every way of making a version (an upload, a plugin's sample, later an SQL query) ends here:
+Every way of making a version (an upload, a plugin's sample, an SQL query) ends here:
 the batches are written to a local Parquet file while each column is profiled, the result is
 checked against the task the user named, and only then is the file stored under its content
 hash and the version row written. A failure at any step leaves existing versions untouched.
@@ -92,6 +92,30 @@ def check_against_task(context: JobContext, parquet_path: str) -> None:
     problems = errors(validate_table(task, pa_parquet.read_table(parquet_path)))
     if problems:
         raise JobInputError(f"the data does not fit task {task_name}: " + "; ".join(map(str, problems)))
+
+
+def store_batches(
+    context: JobContext,
+    *,
+    dataset: Dataset,
+    batches: Iterator[pa.RecordBatch],
+    progress: Callable[[], float],
+    source: DatasetVersion.Source,
+    source_name: str,
+) -> dict:
+    """Batches this job produced (a sample, a query's rows) as a version: written to Parquet,
+    checked against the task, and addressed by the hash of that file; the same content again
+    is the existing version."""
+    with scratch_parquet_file() as parquet_file:
+        profiler = write_parquet(context, batches, parquet_file.name, progress=progress)
+        check_against_task(context, parquet_file.name)
+        with open(parquet_file.name, "rb") as written_file:
+            sha256, size_bytes = sha256_of(written_file)
+        if existing := existing_version(dataset, sha256):
+            context.log(f"same content as version {existing.number}; no new version made")
+            return version_result(existing, created=False)
+        return store_version(context, dataset=dataset, parquet_file=parquet_file, sha256=sha256,
+                             size_bytes=size_bytes, profiler=profiler, source=source, source_name=source_name)
 
 
 def existing_version(dataset: Dataset, sha256: str) -> DatasetVersion | None:

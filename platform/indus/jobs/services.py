@@ -4,6 +4,7 @@ State changes are compare-and-set updates (`UPDATE ... WHERE state = ... AND lea
 so two workers, a worker and the reconciler, or a worker and a user cancelling, can race
 freely on SQLite or PostgreSQL and exactly one of them wins.
 """
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -164,6 +165,10 @@ def job_log(*, lease: Lease, message: str, level=JobEvent.Level.INFO) -> None:
 
 
 def job_record_metric(*, lease: Lease, name: str, step: int, value: float) -> None:
+    if not math.isfinite(value):
+        # A diverging loss is news for the user, not a number to chart (SQLite cannot store NaN).
+        _event(lease.job_id, f"{name} is {value} at step {step}", level=JobEvent.Level.WARNING, attempt=lease.attempt)
+        return
     MetricPoint.objects.update_or_create(
         job_id=lease.job_id, name=name, step=step, defaults={"value": value}
     )

@@ -9,7 +9,7 @@ declaration, a head or backbone that does not resolve, or a task name claimed tw
 recorded against the plugin(s) concerned, and the rest load.
 """
 import functools
-import importlib.util
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -152,13 +152,30 @@ def _unresolvable_factory(item) -> str | None:
     if path is None:
         return None
     module = path.split(":", 1)[0]
-    try:
-        found = importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
+    if not _module_exists(module):
         return f"{type(item).__name__.lower()} {item.name!r}: module {module!r} of {path!r} cannot be found"
     return None
+
+
+def _module_exists(dotted_name: str) -> bool:
+    """Find a module without running it or its parent packages: the web process must not
+    import a worker package just to check that a plugin's head is there. Each level asks the
+    import system's finders (editable installs bring their own) with the parent's locations."""
+    if dotted_name in sys.modules:
+        return True
+    parts = dotted_name.split(".")
+    search_path = None
+    for depth in range(1, len(parts) + 1):
+        name = ".".join(parts[:depth])
+        spec = next(
+            (found for finder in sys.meta_path
+             if hasattr(finder, "find_spec") and (found := finder.find_spec(name, search_path)) is not None),
+            None,
+        )
+        if spec is None:
+            return False
+        search_path = spec.submodule_search_locations
+    return True
 
 
 def _drop_tasks_with_missing_parts(registry: PluginRegistry) -> None:

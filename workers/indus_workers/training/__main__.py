@@ -11,7 +11,7 @@ import traceback
 from pathlib import Path
 
 from indus_workers.training.errors import TrainingInputError
-from indus_workers.training.events import JsonlRunEvents
+from indus_workers.events import JsonlRunEvents
 from indus_workers.training.spec import TrainingSpec
 
 

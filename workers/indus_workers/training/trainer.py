@@ -23,7 +23,7 @@ from indus_workers.evaluation import evaluate
 from indus_workers.model import IndusModel, build_model, load_model, save_model
 from indus_workers.targets import complete_labels, inverse_frequency_weights
 from indus_workers.training.errors import TrainingInputError
-from indus_workers.training.events import RunEvents
+from indus_workers.events import RunEvents
 from indus_workers.training.model_card import model_card
 from indus_workers.training.predictions import evaluation_inputs
 from indus_workers.training.spec import TrainingSpec

@@ -1,9 +1,10 @@
-"""How a training run reports to whoever runs it, and how it is told to stop.
+"""How a run (training, inference) reports to whoever runs it, and how it is told to stop.
 
 `RunEvents` is what the runtime calls: progress, metrics, log lines and checkpoint notices
 out, a stop request in. `JsonlRunEvents` writes them as JSON lines to a file and reads the
 stop request from the existence of a file, so a Celery worker can drive a training process
 (or a torchrun group) it does not share memory with (indus.training.process reads them).
+The inference runtime runs inside the worker process and reports through `RunEvents` directly.
 """
 import json
 import os

@@ -1,0 +1,10 @@
+from rest_framework import serializers
+
+from indus.tenancy.models import AuditEntry
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "created_at", "actor_username", "action", "object_type", "object_id", "summary",
+                  "ip_address", "user_agent"]

@@ -1,0 +1,69 @@
+"""What the loaded plugins provide. These read the registry's frozen dataclasses directly."""
+from rest_framework import serializers
+
+from indus.plugins.manager import get_registry
+
+
+
+def names():
+    return serializers.ListField(child=serializers.CharField())
+
+
+class PluginSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    module = serializers.CharField()
+    distribution = serializers.CharField()
+    version = serializers.CharField()
+    enabled = serializers.BooleanField()
+    loaded = serializers.BooleanField()
+    errors = names()
+    tasks = names()
+    heads = names()
+    backbones = names()
+    samples = names()
+
+
+class TaskSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    plugin = serializers.CharField()
+    modality = serializers.CharField()
+    head = serializers.CharField()
+    backbone = serializers.CharField(help_text="the default backbone")
+    metrics = names()
+
+
+class TaskDetailSerializer(TaskSerializer):
+    contract = serializers.DictField(
+        source="as_dict", help_text="the whole task declaration: inputs, target, presentation..."
+    )
+    samples = serializers.SerializerMethodField(help_text="sample datasets made for this task")
+
+    def get_samples(self, task) -> list[str]:
+        return [sample.name for sample in get_registry().samples_for_task(task.name)]
+
+
+class HeadSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    factory = serializers.CharField()
+    target_kinds = names()
+
+
+class BackboneSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    factory = serializers.CharField()
+    modalities = names()
+    parameter_count = serializers.IntegerField()
+    max_length = serializers.IntegerField()
+
+
+class SampleSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    task = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    default_rows = serializers.IntegerField()

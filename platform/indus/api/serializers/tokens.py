@@ -1,0 +1,32 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from indus.api.serializers.common import InputSerializer
+
+from indus.tenancy.models import ApiToken
+from indus.tenancy.services import MAX_TOKEN_DAYS
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "state", "created_at", "expires_at", "last_used_at", "revoked_at"]
+
+    def get_state(self, token: ApiToken) -> str:
+        if token.revoked_at:
+            return "revoked"
+        return "expired" if token.expires_at <= timezone.now() else "active"
+
+
+class ApiTokenCreateSerializer(InputSerializer):
+    name = serializers.CharField(max_length=100)
+    expires_in_days = serializers.IntegerField(min_value=1, max_value=MAX_TOKEN_DAYS, required=False)
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(help_text="the secret: shown this once, never again")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]

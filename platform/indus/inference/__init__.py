@@ -1,0 +1,1 @@
+"""Batch inference jobs: checking a request, running the worker runtime, storing predictions."""

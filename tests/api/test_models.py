@@ -1,0 +1,68 @@
+"""Registered models: versions with their reports, artifact download, aliases."""
+import io
+import os
+import zipfile
+
+from indus.core.storage import artifact_storage
+from indus.tenancy.models import Role
+
+
+def model_url(world, path: str = "") -> str:
+    return f"/api/v1/projects/credit/models/{world.model.pk}/{path}"
+
+
+def test_a_version_shows_metrics_reports_card_and_lineage(world, api_client):
+    detail = api_client(world.users[Role.VIEWER]).get(model_url(world, "versions/1/")).json()
+    assert detail["metrics"] == {"test_accuracy": 0.91}
+    assert detail["reports"] == {"per_class": {"positive": {"f1": 0.9}}}
+    assert detail["model_card"] == "# News model"
+    assert (detail["number"], detail["aliases"]) == (1, ["production"])
+
+
+def test_artifacts_download_as_a_zip_of_the_version_folder(world, api_client):
+    response = api_client(world.users[Role.VIEWER]).get(model_url(world, "versions/1/artifacts/"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == 'attachment; filename="news-v1.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(archive.namelist()) == ["config.json", "tokenizer/vocab.txt"]
+    assert archive.read("tokenizer/vocab.txt") == b"[PAD]\n[UNK]\nshares\n"
+
+
+def test_links_in_the_version_folder_are_left_out_of_the_zip(world, api_client, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for download")
+    folder = artifact_storage().path(world.model_version.artifact_path)
+    os.symlink(secret, os.path.join(folder, "leak.txt"))
+    os.symlink(tmp_path, os.path.join(folder, "leaky-folder"))
+    response = api_client(world.users[Role.VIEWER]).get(model_url(world, "versions/1/artifacts/"))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(archive.namelist()) == ["config.json", "tokenizer/vocab.txt"]
+
+
+def test_an_error_on_the_download_route_is_json_even_when_a_zip_was_asked_for(world, api_client):
+    response = api_client(world.users[Role.VIEWER]).get(model_url(world, "versions/9/artifacts/"),
+                                                         HTTP_ACCEPT="application/zip")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["message"] == "no version of model 'news' numbered 9 in project credit"
+
+
+def test_owners_move_and_remove_aliases(world, api_client):
+    owner = api_client(world.users[Role.OWNER])
+    moved = owner.put(model_url(world, "aliases/staging/"), {"version": 1}, format="json")
+    assert moved.json() == {"name": "staging", "version": 1, "updated_at": moved.json()["updated_at"]}
+    assert owner.delete(model_url(world, "aliases/production/")).status_code == 204
+    listed = owner.get(model_url(world, "aliases/")).json()["results"]
+    assert [a["name"] for a in listed] == ["staging"]
+    shown = owner.get(model_url(world)).json()
+    assert (shown["latest_version"], [a["name"] for a in shown["aliases"]]) == (1, ["staging"])
+
+
+def test_an_alias_to_a_missing_version_or_a_bad_name_is_refused(world, api_client):
+    owner = api_client(world.users[Role.OWNER])
+    assert owner.put(model_url(world, "aliases/staging/"), {"version": 7}, format="json").status_code == 404
+    bad = owner.put(model_url(world, "aliases/Prod_1/"), {"version": 1}, format="json")
+    assert (bad.status_code, bad.json()["error"]["field"]) == (400, "name")
+    gone = owner.delete(model_url(world, "aliases/canary/"))
+    assert (gone.status_code, gone.json()["error"]["field"]) == (400, "name")

@@ -1,0 +1,45 @@
+"""int8 on the CPU: trusted after agreeing with full precision on a sample, else not used."""
+import pytest
+
+from indus_workers.inference import ModelCache, run_inference
+from indus_workers.inference import quantization
+from tests.workers.inference.conftest import RecordedEvents, logs, make_spec, read_output, reviews
+
+
+def test_int8_reports_its_agreement_and_is_used_when_it_agrees(tmp_path, text_model_dir):
+    table = reviews(600, seed=11)
+    cache = ModelCache()
+    full = run_inference(make_spec(tmp_path / "full", text_model_dir, table), RecordedEvents(), cache=cache)
+    events = RecordedEvents()
+    spec = make_spec(tmp_path, text_model_dir, table, int8=True)
+    result = run_inference(spec, events, cache=cache)
+
+    report = result["int8"]
+    assert report["sample_rows"] == quantization.SAMPLE_ROWS and report["agreement"] >= 0.99 and report["used"] is True
+    assert "computing in int8" in logs(events)
+    assert full["int8"] is None
+    int8_labels = read_output(spec.output_path, "parquet").column("label").to_pylist()
+    full_labels = read_output(tmp_path / "full" / "out.parquet", "parquet").column("label").to_pylist()
+    assert sum(a == b for a, b in zip(int8_labels, full_labels)) / len(full_labels) >= 0.99
+    quantized = cache.get(text_model_dir, int8=True)
+    assert "Linear" in type(quantized.head.scorer[1]).__name__ and type(quantized.head.scorer[1]).__module__.startswith("torch.ao")
+
+
+def test_int8_falls_back_to_full_precision_below_the_threshold(tmp_path, text_model_dir, monkeypatch):
+    monkeypatch.setattr("indus_workers.inference.precision.AGREEMENT_THRESHOLD", 1.01)  # nothing can agree enough
+    events = RecordedEvents()
+    spec = make_spec(tmp_path, text_model_dir, reviews(50, seed=12), int8=True)
+    result = run_inference(spec, events)
+    assert result["int8"]["used"] is False and result["int8"]["sample_rows"] == 50
+    assert "computing in full precision instead" in logs(events)
+
+    full_spec = make_spec(tmp_path / "full", text_model_dir, reviews(50, seed=12))
+    run_inference(full_spec, RecordedEvents())
+    assert read_output(spec.output_path, "parquet").equals(read_output(full_spec.output_path, "parquet"))
+
+
+def test_numeric_agreement_allows_a_small_tolerance():
+    reference = [{"value": value} for value in (100.0, 200.0, 300.0)]
+    assert quantization.agreement(reference, [{"value": value * 1.005} for value in (100.0, 200.0, 300.0)]) == 1.0
+    assert quantization.agreement(reference, [{"value": 100.0}, {"value": 260.0}, {"value": 300.0}]) == pytest.approx(2 / 3)
+    assert quantization.agreement([{"label": "a"}, {"label": "b"}], [{"label": "a"}, {"label": "a"}]) == 0.5

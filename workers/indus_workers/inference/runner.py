@@ -1,0 +1,238 @@
+"""A batch-inference job, run inside the worker process.
+
+Stages, each raising `InferenceInputError` for the user's input before any model compute:
+  1. the model (from the cache) and the columns it reads; the file's columns and types checked;
+  2. with on_bad_rows="fail", one pass over every row checking values (no model compute);
+  3. with int8, the quantised copy is checked against full precision on a sample;
+  4. the main pass: chunks read, checked and tokenised one ahead on a background thread,
+     predicted shortest-first in batches, written as parts; resumes after the parts a previous
+     run of the same job completed (forecasting instead keeps each series' latest rows and
+     forecasts every series at the end: see `forecasts`);
+  5. the parts joined into the output file, atomically;
+  6. explanations for the rows asked for; drift of the inputs against the training profile.
+"""
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from indus_workers.backbones.base import RowFeaturizer
+from indus_workers.backbones.time_series import WindowFeaturizer
+from indus_workers.devices import choose_device
+from indus_workers.events import RunEvents
+from indus_workers.inference.cache import ModelCache, shared_cache
+from indus_workers.inference.chunks import RowChunk
+from indus_workers.inference.columns import model_input_columns
+from indus_workers.inference.drift import DriftMonitor, numeric_scales_of
+from indus_workers.inference.errors import InferenceInputError
+from indus_workers.inference.explain.requested import requested_explanations
+from indus_workers.inference.final_output import write_final_output
+from indus_workers.inference.forecasts import SeriesTails, forecast_table
+from indus_workers.inference.outputs import chunk_output_table
+from indus_workers.inference.parts import PartStore, file_identity, fingerprint
+from indus_workers.inference.precision import choose_model
+from indus_workers.inference.predictor import BatchPredictor, InferenceStopped, compute_threads
+from indus_workers.inference.prefetch import Prefetcher
+from indus_workers.inference.source import InputSource
+from indus_workers.inference.spec import InferenceSpec
+from indus_workers.model import IndusModel
+
+# Rows tokenised and predicted together. Sorting by length happens within a chunk, so a larger
+# chunk pads less; a smaller one holds less memory (three chunks live at once).
+CHUNK_ROWS = 8192
+
+
+@dataclass
+class PreparedChunk:
+    chunk: RowChunk
+    good_positions: list[int]
+    examples: list[dict]
+
+
+def run_inference(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache | None = None) -> dict:
+    """Run the job; return its JSON-ready result. `resumed_from_part` is the first part this run
+    computed when earlier parts came from a previous run, else None; `stopped` is True when the
+    job was asked to stop (finished parts are kept and a later run continues after them)."""
+    started = time.perf_counter()
+    cache = cache or shared_cache
+    full_model = cache.get(spec.model_dir)
+    compute = _compute_for(full_model)
+    columns = model_input_columns(full_model.task)
+    source = InputSource(spec.input_path, spec.input_format, columns, spec.id_column)
+    source.check()
+    events.log(f"batch inference of {Path(spec.input_path).name} with {full_model.task['name']}")
+    chunk_rows = min(CHUNK_ROWS, spec.rows_per_part)
+    total_rows = check_every_row(source, chunk_rows) if spec.on_bad_rows == "fail" else None
+    plan = choose_device()
+    model, int8_report = choose_model(
+        spec.model_dir, int8=spec.int8, cache=cache, plan=plan, source=source, batch_size=spec.batch_size, events=events
+    )
+    store = PartStore(spec.output_dir, job_fingerprint=_job_fingerprint(spec, cache, int8_report, plan), rows_per_part=spec.rows_per_part)
+    resumed_parts = len(store.resume())
+    if resumed_parts:
+        events.log(f"resuming after {resumed_parts} completed part(s): {store.rows_done} rows already predicted")
+    events.log(f"computing on {plan.device.type} in {str(plan.dtype).removeprefix('torch.')}" + (" (int8 weights)" if model is not full_model else ""))
+    drift = DriftMonitor(spec.reference_profile, columns, numeric_scales=numeric_scales_of(full_model.featurizer))
+    predictor = BatchPredictor(model, plan, batch_size=spec.batch_size, should_stop=events.should_stop)
+    rows_before = store.rows_done
+    try:
+        with compute_threads():
+            compute(spec, model, source, store, predictor, drift, events, chunk_rows=chunk_rows, total_rows=total_rows)
+    except InferenceStopped:
+        events.log(f"stopped after {len(store.parts)} part(s); they are kept for a later run")
+        return {
+            "stopped": True, "rows": store.rows_done, "parts": len(store.parts), "output_path": None,
+            "seconds": time.perf_counter() - started, "resumed_from_part": resumed_parts or None,
+        }
+
+    write_final_output(store.part_paths(), spec.output_path, spec.output_format)
+    explanations = None
+    if spec.explain is not None:
+        explanations = requested_explanations(spec, full_model, source, store, events, chunk_rows=chunk_rows)
+    seconds = time.perf_counter() - started
+    result = {
+        "stopped": False,
+        "rows": store.rows_done,
+        "bad_rows": sum(part.bad_rows for part in store.parts),
+        "output_path": spec.output_path,
+        "parts": len(store.parts),
+        "seconds": seconds,
+        "rows_per_second": (store.rows_done - rows_before) / seconds if seconds else None,
+        "padding_share": predictor.padding_share,
+        "out_of_memory_splits": predictor.out_of_memory_splits,
+        "int8": int8_report,
+        "explanations": explanations,
+        "drift": drift.summary(),
+        "resumed_from_part": resumed_parts or None,
+    }
+    events.log(f"wrote {result['rows']} rows ({result['bad_rows']} with errors) to {Path(spec.output_path).name} in {seconds:.1f} s")
+    events.progress(1.0, "done")
+    return result
+
+
+def _compute_for(model: IndusModel):
+    """One prediction per row (most tasks), or one per series (forecasting)."""
+    if isinstance(model.featurizer, RowFeaturizer):
+        return compute_parts
+    if isinstance(model.featurizer, WindowFeaturizer):
+        return compute_forecasts
+    raise InferenceInputError(f"batch inference does not know the featurizer {type(model.featurizer).__name__}")
+
+
+def check_every_row(source: InputSource, chunk_rows: int) -> int:
+    """Raise at the first row that cannot be predicted; return the row count."""
+    rows = 0
+    for chunk in source.chunks(chunk_rows=chunk_rows, part_rows=chunk_rows):
+        if chunk.errors:
+            position = min(chunk.errors)
+            raise InferenceInputError(
+                f"row {chunk.first_row + position}: {chunk.errors[position]} "
+                "(on_bad_rows='mark' predicts the other rows and reports this one in an error column)"
+            )
+        rows = chunk.end_row
+    return rows
+
+
+def _job_fingerprint(spec: InferenceSpec, cache: ModelCache, int8_report: dict | None, plan) -> str:
+    """What decides the predictions: parts written under another fingerprint are not reused."""
+    return fingerprint({
+        "input": file_identity(spec.input_path),
+        "input_format": spec.input_format,
+        "model": cache.key(spec.model_dir, False),
+        "int8": bool(int8_report and int8_report["used"]),
+        "precision": str(plan.dtype),
+        "rows_per_part": spec.rows_per_part,
+        "id_column": spec.id_column,
+        "on_bad_rows": spec.on_bad_rows,
+    })
+
+
+def prepared_chunks(source: InputSource, model: IndusModel, drift: DriftMonitor, *, chunk_rows: int, part_rows: int, first_row: int):
+    """Runs on the prefetch thread: read, check, feed drift, tokenise. Rows before `first_row`
+    (done by a previous run) are read for drift but not predicted again."""
+    for chunk in source.chunks(chunk_rows=chunk_rows, part_rows=part_rows):
+        good_table = chunk.good_table()
+        drift.add(good_table)
+        if chunk.end_row <= first_row:
+            continue
+        examples = model.featurize(good_table, inference=True) if good_table.num_rows else []
+        yield PreparedChunk(chunk, chunk.good_positions(), examples)
+
+
+class PartBuffer:
+    """The output rows of the part being computed; written as soon as the part is complete."""
+
+    def __init__(self, store: PartStore, events: RunEvents, fraction_done: Callable[[int], float]):
+        self.store = store
+        self.events = events
+        self.fraction_done = fraction_done
+        self.tables: list[pa.Table] = []
+        self.bad_rows = 0
+        self.started = time.perf_counter()
+
+    def add(self, table: pa.Table, *, bad_rows: int, end_row: int) -> None:
+        self.tables.append(table)
+        self.bad_rows += bad_rows
+        if end_row % self.store.rows_per_part == 0:
+            self.flush(end_row)
+
+    def flush(self, end_row: int) -> None:
+        if not self.tables:
+            return
+        index = (end_row - 1) // self.store.rows_per_part
+        table = pa.concat_tables(self.tables, promote_options="permissive")
+        self.store.write_part(index, table, bad_rows=self.bad_rows)
+        self.events.checkpoint(f"part-{index:05d}", index + 1)  # parts count from 1 for people
+        self.events.progress(min(self.fraction_done(end_row), 0.99), f"{end_row} rows predicted")
+        self.events.metric("rows_per_second", index, table.num_rows / max(time.perf_counter() - self.started, 1e-9))
+        self.tables, self.bad_rows, self.started = [], 0, time.perf_counter()
+
+
+def compute_parts(
+    spec: InferenceSpec, model: IndusModel, source: InputSource, store: PartStore, predictor: BatchPredictor,
+    drift: DriftMonitor, events: RunEvents, *, chunk_rows: int, total_rows: int | None,
+) -> None:
+    words_column = model.featurizer.columns[0] if model.head.token_level else None
+    parts = PartBuffer(store, events, lambda done: done / total_rows if total_rows else source.fraction_read())
+    chunks = prepared_chunks(source, model, drift, chunk_rows=chunk_rows, part_rows=spec.rows_per_part, first_row=store.rows_done)
+    end_row = store.rows_done
+    with Prefetcher(chunks) as prefetched:
+        for prepared in prefetched:
+            chunk = prepared.chunk
+            predictions = predictor.predict(prepared.examples)
+            table = chunk_output_table(
+                chunk, prepared.good_positions, predictions,
+                id_column=spec.id_column, mark_errors=spec.on_bad_rows == "mark", words_column=words_column,
+            )
+            parts.add(table, bad_rows=len(chunk.errors), end_row=chunk.end_row)
+            end_row = chunk.end_row
+    parts.flush(end_row)  # the last part, when the input ends inside it
+
+
+def compute_forecasts(
+    spec: InferenceSpec, model: IndusModel, source: InputSource, store: PartStore, predictor: BatchPredictor,
+    drift: DriftMonitor, events: RunEvents, *, chunk_rows: int, total_rows: int | None,
+) -> None:
+    """Read every row (keeping each series' latest steps), then forecast every series at once,
+    written as a single part: a job that dies re-reads the file, which costs no model compute."""
+    tails = SeriesTails(model.featurizer)
+    bad_rows = 0
+    with closing(source.chunks(chunk_rows=chunk_rows, part_rows=chunk_rows)) as chunks:
+        for chunk in chunks:
+            good_table = chunk.good_table()
+            drift.add(good_table)
+            tails.add(good_table)
+            bad_rows += len(chunk.errors)
+            if events.should_stop():
+                raise InferenceStopped
+            fraction_read = chunk.end_row / total_rows if total_rows else source.fraction_read()
+            events.progress(0.9 * fraction_read, f"{chunk.end_row} rows read")  # the forecasts come last
+    if store.parts:
+        return  # forecast by a previous run of the job
+    examples = model.featurize(tails.tails, inference=True) if tails.tails is not None else []
+    events.log(f"forecasting {len(examples)} series")
+    table = forecast_table(examples, predictor.predict(examples), model.featurizer.series_column)
+    store.write_part(0, table, bad_rows=bad_rows)

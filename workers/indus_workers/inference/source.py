@@ -1,0 +1,76 @@
+"""The input file as a stream of numbered, type-checked chunks that never cross a part boundary."""
+from collections.abc import Iterator
+
+import pyarrow as pa
+
+from indus_workers.inference.chunks import RowChunk, concat_chunks
+from indus_workers.inference.columns import InputColumn
+from indus_workers.inference.conform import check_column_types, conform_table
+from indus_workers.inference.errors import InferenceInputError
+from indus_workers.inference.readers import Reader, open_reader
+
+
+class InputSource:
+    def __init__(self, path: str, input_format: str, columns: list[InputColumn], id_column: str | None):
+        self.path = path
+        self.input_format = input_format
+        self.columns = columns
+        self.id_column = id_column
+        wanted = ([id_column] if id_column else []) + [column.name for column in columns if column.name != id_column]
+        self.wanted = wanted
+        self.reader: Reader | None = None
+
+    def check(self) -> None:
+        """Raise for what can be seen without reading the rows: a missing or empty file, missing
+        columns (all of them named), columns of a type that cannot hold their values."""
+        reader = open_reader(self.path, self.input_format, self.wanted)
+        required = [column.name for column in self.columns if column.required]
+        if self.id_column:
+            required.insert(0, self.id_column)
+        missing = [name for name in dict.fromkeys(required) if name not in reader.column_names]
+        if missing:
+            raise InferenceInputError(
+                f"the input has no column {', '.join(map(repr, missing))} (it has {', '.join(map(repr, reader.column_names))})"
+            )
+        check_column_types(reader.schema, self.columns)
+
+    def fraction_read(self) -> float:
+        return self.reader.fraction_read() if self.reader else 0.0
+
+    def chunks(self, *, chunk_rows: int, part_rows: int) -> Iterator[RowChunk]:
+        """Chunks of at most `chunk_rows` rows, each inside one part of `part_rows` rows, so
+        that a part is complete exactly when its last chunk is done."""
+        self.reader = open_reader(self.path, self.input_format, self.wanted)
+        pending: list[RowChunk] = []
+        next_row = 0
+        for block in self.reader.blocks():
+            table, errors = conform_table(block.table, self.columns)
+            if table.num_rows == 0:
+                continue
+            pending.append(RowChunk(next_row, table, {**errors, **block.broken}))
+            next_row += table.num_rows
+            while pending and sum(chunk.num_rows for chunk in pending) >= _chunk_size(pending[0].first_row, chunk_rows, part_rows):
+                chunk, rest = _split(pending, _chunk_size(pending[0].first_row, chunk_rows, part_rows))
+                pending = [rest] if rest.num_rows else []
+                yield chunk
+        if not next_row:
+            raise InferenceInputError("the input file has no rows")
+        if pending:
+            yield _joined(pending)
+
+
+def _chunk_size(first_row: int, chunk_rows: int, part_rows: int) -> int:
+    part_end = (first_row // part_rows + 1) * part_rows
+    return min(chunk_rows, part_end - first_row)
+
+
+def _split(pending: list[RowChunk], size: int) -> tuple[RowChunk, RowChunk]:
+    joined = _joined(pending)
+    return joined.slice(0, size), joined.slice(size, joined.num_rows - size)
+
+
+def _joined(chunks: list[RowChunk]) -> RowChunk:
+    try:
+        return concat_chunks(chunks) if len(chunks) > 1 else chunks[0]
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise InferenceInputError(f"a column holds values of different types in different rows: {error}") from None
