@@ -43,6 +43,7 @@ test-services: setup
 # Each benchmark compares, in one run on this machine, against the plain approach.
 bench: setup
 	$(PY) -m bench.fine_tuning
+	$(PY) -m bench.inference --million
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -103,13 +103,15 @@ def available_cores() -> int:
 
 @contextmanager
 def compute_threads():
-    """Torch's intra-op threads for one job: every core but one, which the prefetch thread
-    needs to read and tokenise the next chunk. With as many torch threads as cores, torch's
-    threads spin waiting for the one the tokeniser took: measured on two cores, five times
-    slower than with one torch thread. The worker's own setting comes back afterwards."""
+    """Torch's intra-op threads for one job: every core this process may use. Tokenising the
+    next chunk on the prefetch thread is a small share of the work (the Rust tokenizer releases
+    the GIL), so it fits in the gaps; keeping a core back for it halved throughput on an idle
+    two-core machine (243 against 442 rows/s with MiniLM). Slowdowns seen with all cores came
+    from other processes on the same cores, which no setting here can fix. The worker's own
+    setting comes back afterwards."""
     cores = available_cores()
     previous = torch.get_num_threads()
-    torch.set_num_threads(max(1, cores - 1))
+    torch.set_num_threads(cores)
     try:
         yield
     finally:
