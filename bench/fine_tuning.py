@@ -20,6 +20,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 
 from bench.report import print_table
+from bench.support import SilentEvents
 from indus.plugins.manager import build_registry
 from indus_workers.backbones.text import default_model_path
 from indus_workers.training.spec import ComponentSpec, Hyperparameters, TrainingSpec
@@ -30,14 +31,6 @@ TASK, SAMPLE = "retail.support_intent", "retail.support_messages"
 SETTINGS = dict(learning_rate=1e-4, batch_size=32, weight_decay=0.01, warmup_ratio=0.0, early_stopping_patience=0,
                 max_length=128, class_weighting=False, checkpoint_every_steps=0, seed=13,
                 validation_fraction=0.2, test_fraction=0.1)
-
-
-class SilentEvents:
-    def progress(self, *args): pass
-    def metric(self, *args): pass
-    def log(self, *args): pass
-    def checkpoint(self, *args): pass
-    def should_stop(self): return False
 
 
 class PlainClassifier(torch.nn.Module):

@@ -26,6 +26,7 @@ import torch
 from transformers import Pipeline
 
 from bench.report import print_table
+from bench.support import SilentEvents
 from indus.plugins.manager import build_registry
 from indus_workers.inference.runner import run_inference
 from indus_workers.inference.spec import InferenceSpec
@@ -34,14 +35,6 @@ from indus_workers.model import build_model, load_model, save_model
 TASK = "retail.support_intent"
 WORDS = ("order parcel refund delivery card payment address return damaged wrong item account "
          "please thanks hello urgent today week again still never arrived charged twice").split()
-
-
-class SilentEvents:
-    def progress(self, *args): pass
-    def metric(self, *args): pass
-    def log(self, *args): pass
-    def checkpoint(self, *args): pass
-    def should_stop(self): return False
 
 
 def skewed_texts(rows: int, seed: int = 5) -> list[str]:

@@ -12,7 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 
-from bench.inference import SilentEvents, skewed_texts
+from bench.inference import skewed_texts
+from bench.support import SilentEvents
 from indus.plugins.manager import build_registry
 from indus_workers.inference.runner import run_inference
 from indus_workers.inference.spec import InferenceSpec

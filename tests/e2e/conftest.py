@@ -3,7 +3,10 @@ from contextlib import contextmanager
 import pytest
 
 from indus.celery import app as celery_app
+from django.conf import settings
+
 from indus.jobs.models import Job
+from indus.jobs.reconciler import jobs_reconcile
 from indus.jobs.states import TERMINAL_STATES
 from tests.support.workers import WorkerProcess, wait_for
 
@@ -53,3 +56,18 @@ def finished():
         return job
 
     return wait
+
+
+@pytest.fixture
+def replace_killed_worker(worker_factory):
+    """SIGKILL a worker mid-job, start another, and let the reconciler hand it the job: the
+    database still says `running` until the dead worker's heartbeat is older than the lease."""
+
+    def replace(killed: WorkerProcess) -> WorkerProcess:
+        killed.kill()
+        replacement = worker_factory()
+        wait_for(lambda: jobs_reconcile().released, timeout=settings.INDUS_JOB_LEASE_SECONDS + 30, interval=0.5,
+                 message="the reconciler to release the job")
+        return replacement
+
+    return replace

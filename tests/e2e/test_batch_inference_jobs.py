@@ -4,13 +4,11 @@ import io
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pa_parquet
 import pytest
-from django.conf import settings
 
 from indus.core.storage import artifact_storage
 from indus.datasets.models import DatasetVersion
 from indus.datasets.services import dataset_create, dataset_generate_sample
 from indus.inference.services import batch_inference_submit
-from indus.jobs.reconciler import jobs_reconcile
 from indus.registry.models import ModelVersion
 from indus.training.services import fine_tune_submit
 from tests.support.workers import wait_for
@@ -73,18 +71,15 @@ def test_every_row_predicted_with_explanations_int8_and_drift(worker, project, i
     assert job.result["rows"] == 1500 and job.result["bad_rows"] == 0
 
 
-def test_killed_worker_inference_resumes_with_each_row_once(worker_factory, project, intent_model, sample_version,
-                                                            finished):
+def test_killed_worker_inference_resumes_with_each_row_once(
+    worker_factory, replace_killed_worker, project, intent_model, sample_version, finished
+):
     first_worker = worker_factory()
     model_version = intent_model()
     incoming = sample_version("support-big", "retail.support_messages", 4000, 11)
     job = batch_inference_submit(project=project, model_version=model_version, dataset_version=incoming)
     wait_for(lambda: job.events.filter(message="part 1 written").exists(), timeout=300, message="the first part")
-    first_worker.kill()
-
-    worker_factory()
-    wait_for(lambda: jobs_reconcile().released, timeout=settings.INDUS_JOB_LEASE_SECONDS + 30, interval=0.5,
-             message="the reconciler to release the job")
+    replace_killed_worker(first_worker)
     job = finished(job, timeout=600)
     assert job.state == "succeeded", job.error
     assert job.attempts == 2 and job.result["resumed_from_part"]

@@ -1,13 +1,11 @@
 """Fine-tuning the real pretrained MiniLM through real worker processes."""
 import pyarrow as pa
 import pytest
-from django.conf import settings
 
 from indus.core.storage import artifact_storage
 from indus.datasets.models import DatasetVersion
 from indus.datasets.services import dataset_generate_sample
 from indus.jobs import services as job_services
-from indus.jobs.reconciler import jobs_reconcile
 from indus.registry.models import ModelVersion
 from indus.training.services import fine_tune_submit
 from tests.support.workers import wait_for
@@ -54,18 +52,16 @@ def test_fine_tuned_minilm_beats_the_majority_class(worker, project, headlines_v
     assert job.progress == 1.0
 
 
-def test_killed_worker_resumes_training_from_its_checkpoint(worker_factory, project, dataset, finished):
+def test_killed_worker_resumes_training_from_its_checkpoint(
+    worker_factory, replace_killed_worker, project, dataset, finished
+):
     first_worker = worker_factory()
     sample = finished(dataset_generate_sample(dataset=dataset, sample="finance.news_headlines", rows=600, seed=2))
     version = DatasetVersion.objects.get(pk=sample.result["dataset_version_id"])
     job = fine_tune(project, version, hyperparameters={"checkpoint_every_steps": 4, "epochs": 2})
     wait_for(lambda: job.events.filter(message="checkpoint saved at step 4").exists(), timeout=300,
              message="the first checkpoint")
-    first_worker.kill()
-
-    worker_factory()
-    wait_for(lambda: jobs_reconcile().released, timeout=settings.INDUS_JOB_LEASE_SECONDS + 30, interval=0.5,
-             message="the reconciler to release the job")
+    replace_killed_worker(first_worker)
     job = finished(job, timeout=600)
     assert job.state == "succeeded", job.error
     assert job.attempts == 2

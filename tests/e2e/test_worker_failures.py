@@ -37,17 +37,12 @@ def wait_until_running(job: Job, attempts: int) -> None:
     wait_for(running, timeout=60, message=f"job {job.pk} to run attempt {attempts}")
 
 
-def test_killed_worker_job_is_sent_again_and_finishes_once(worker_factory, gated_job, finished):
+def test_killed_worker_job_is_sent_again_and_finishes_once(worker_factory, replace_killed_worker, gated_job,
+                                                          finished):
     first_worker = worker_factory()
     job = gated_job()
     wait_until_running(job, attempts=1)
-    first_worker.kill()
-
-    worker_factory()
-    # The database still says `running`; once the heartbeat is older than the lease, the
-    # reconciler hands the job to the live worker.
-    wait_for(lambda: jobs_reconcile().released, timeout=settings.INDUS_JOB_LEASE_SECONDS + 30,
-             interval=0.5, message="the reconciler to release the job")
+    replace_killed_worker(first_worker)
     wait_until_running(job, attempts=2)
     gated_job.open_gate()
     job = finished(job)
