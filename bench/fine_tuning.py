@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pyarrow.parquet as pa_parquet
 import torch
 from transformers import AutoModel, AutoTokenizer

@@ -5,8 +5,12 @@ import pytest
 from indus.celery import app as celery_app
 from django.conf import settings
 
+from indus.datasets.models import DatasetVersion
+from indus.datasets.services import dataset_create, dataset_generate_sample
 from indus.jobs.models import Job
 from indus.jobs.reconciler import jobs_reconcile
+from indus.registry.models import ModelVersion
+from indus.training.services import fine_tune_submit
 from indus.jobs.states import TERMINAL_STATES
 from tests.support.workers import WorkerProcess, wait_for
 
@@ -63,7 +67,11 @@ def replace_killed_worker(worker_factory):
     """SIGKILL a worker mid-job, start another, and let the reconciler hand it the job: the
     database still says `running` until the dead worker's heartbeat is older than the lease."""
 
-    def replace(killed: WorkerProcess) -> WorkerProcess:
+    def replace(killed: WorkerProcess, job: Job) -> WorkerProcess:
+        job.refresh_from_db()
+        assert job.state == "running" and job.worker.startswith(f"{killed.name}@"), (
+            f"job {job.pk} is {job.state} on {job.worker!r}, not running on {killed.name}"
+        )
         killed.kill()
         replacement = worker_factory()
         wait_for(lambda: jobs_reconcile().released, timeout=settings.INDUS_JOB_LEASE_SECONDS + 30, interval=0.5,
@@ -71,3 +79,29 @@ def replace_killed_worker(worker_factory):
         return replacement
 
     return replace
+
+
+@pytest.fixture
+def sample_version(project, finished):
+    def make(name: str, sample: str, rows: int, seed: int) -> DatasetVersion:
+        dataset = dataset_create(project=project, name=name)
+        job = finished(dataset_generate_sample(dataset=dataset, sample=sample, rows=rows, seed=seed))
+        assert job.state == "succeeded", job.error
+        return DatasetVersion.objects.get(pk=job.result["dataset_version_id"])
+
+    return make
+
+
+@pytest.fixture
+def intent_model(project, sample_version, finished) -> ModelVersion:
+    """MiniLM fine-tuned for one epoch on the retail plugin's support messages."""
+
+    def make() -> ModelVersion:
+        training = sample_version("support-train", "retail.support_messages", 600, 1)
+        job = finished(fine_tune_submit(project=project, dataset_version=training, task="retail.support_intent",
+                                        model_name="intents", hyperparameters={"epochs": 2, "learning_rate": 2e-4,
+                                                                               "max_length": 64}), timeout=600)
+        assert job.state == "succeeded", job.error
+        return ModelVersion.objects.get(job=job)
+
+    return make

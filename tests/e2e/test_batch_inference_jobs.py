@@ -6,40 +6,9 @@ import pyarrow.parquet as pa_parquet
 import pytest
 
 from indus.core.storage import artifact_storage
-from indus.datasets.models import DatasetVersion
-from indus.datasets.services import dataset_create, dataset_generate_sample
 from indus.inference.services import batch_inference_submit
-from indus.registry.models import ModelVersion
-from indus.training.services import fine_tune_submit
-from tests.support.workers import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def sample_version(project, finished):
-    def make(name: str, sample: str, rows: int, seed: int) -> DatasetVersion:
-        dataset = dataset_create(project=project, name=name)
-        job = finished(dataset_generate_sample(dataset=dataset, sample=sample, rows=rows, seed=seed))
-        assert job.state == "succeeded", job.error
-        return DatasetVersion.objects.get(pk=job.result["dataset_version_id"])
-
-    return make
-
-
-@pytest.fixture
-def intent_model(project, sample_version, finished) -> ModelVersion:
-    """MiniLM fine-tuned for one epoch on the retail plugin's support messages."""
-
-    def make() -> ModelVersion:
-        training = sample_version("support-train", "retail.support_messages", 600, 1)
-        job = finished(fine_tune_submit(project=project, dataset_version=training, task="retail.support_intent",
-                                        model_name="intents", hyperparameters={"epochs": 2, "learning_rate": 2e-4,
-                                                                               "max_length": 64}), timeout=600)
-        assert job.state == "succeeded", job.error
-        return ModelVersion.objects.get(job=job)
-
-    return make
 
 
 def stored_predictions(job):
@@ -69,19 +38,3 @@ def test_every_row_predicted_with_explanations_int8_and_drift(worker, project, i
     assert job.result["int8"]["sample_rows"] > 0 and 0 <= job.result["int8"]["agreement"] <= 1
     assert job.result["drift"]
     assert job.result["rows"] == 1500 and job.result["bad_rows"] == 0
-
-
-def test_killed_worker_inference_resumes_with_each_row_once(
-    worker_factory, replace_killed_worker, project, intent_model, sample_version, finished
-):
-    first_worker = worker_factory()
-    model_version = intent_model()
-    incoming = sample_version("support-big", "retail.support_messages", 4000, 11)
-    job = batch_inference_submit(project=project, model_version=model_version, dataset_version=incoming)
-    wait_for(lambda: job.events.filter(message="part 1 written").exists(), timeout=300, message="the first part")
-    replace_killed_worker(first_worker)
-    job = finished(job, timeout=600)
-    assert job.state == "succeeded", job.error
-    assert job.attempts == 2 and job.result["resumed_from_part"]
-    ids = stored_predictions(job).column("ticket_id").to_pylist()
-    assert len(ids) == 4000 and len(set(ids)) == 4000

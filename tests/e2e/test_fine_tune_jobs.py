@@ -1,5 +1,4 @@
 """Fine-tuning the real pretrained MiniLM through real worker processes."""
-import pyarrow as pa
 import pytest
 
 from indus.core.storage import artifact_storage
@@ -50,25 +49,6 @@ def test_fine_tuned_minilm_beats_the_majority_class(worker, project, headlines_v
     assert "model.safetensors" in stored and "indus_model.json" in stored
     assert job.metrics.filter(name="eval_loss").count() == QUICK["epochs"]
     assert job.progress == 1.0
-
-
-def test_killed_worker_resumes_training_from_its_checkpoint(
-    worker_factory, replace_killed_worker, project, dataset, finished
-):
-    first_worker = worker_factory()
-    sample = finished(dataset_generate_sample(dataset=dataset, sample="finance.news_headlines", rows=600, seed=2))
-    version = DatasetVersion.objects.get(pk=sample.result["dataset_version_id"])
-    job = fine_tune(project, version, hyperparameters={"checkpoint_every_steps": 4, "epochs": 2})
-    wait_for(lambda: job.events.filter(message="checkpoint saved at step 4").exists(), timeout=300,
-             message="the first checkpoint")
-    replace_killed_worker(first_worker)
-    job = finished(job, timeout=600)
-    assert job.state == "succeeded", job.error
-    assert job.attempts == 2
-    messages = list(job.events.values_list("message", flat=True))
-    assert any(m.startswith("resuming from checkpoint-") and m != "resuming from checkpoint-0" for m in messages)
-    assert ModelVersion.objects.filter(job=job).count() == 1
-    assert ModelVersion.objects.filter(model__name="news").count() == 1
 
 
 def test_warm_start_from_a_registered_version(worker, project, headlines_version, finished):

@@ -42,7 +42,7 @@ def test_killed_worker_job_is_sent_again_and_finishes_once(worker_factory, repla
     first_worker = worker_factory()
     job = gated_job()
     wait_until_running(job, attempts=1)
-    replace_killed_worker(first_worker)
+    replace_killed_worker(first_worker, job)
     wait_until_running(job, attempts=2)
     gated_job.open_gate()
     job = finished(job)
