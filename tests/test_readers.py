@@ -59,3 +59,7 @@ def test_profile_counts_missing_distinct_and_ranges_across_batches():
     assert (amount["missing"], amount["min"], amount["max"], amount["mean"]) == (1, 1.0, 5.0, 3.0)
     assert (label["missing"], label["distinct"]) == (1, 2)
     assert label["top_values"] == [{"value": "good", "count": 2}, {"value": "bad", "count": 1}]
+    # "good", "bad", "good": lengths 4, 3, 4 characters, what text drift is measured against
+    assert label["length"]["mean"] == pytest.approx(11 / 3)
+    assert label["length"]["std"] == pytest.approx((((4 - 11 / 3) ** 2) * 2 + (3 - 11 / 3) ** 2) ** 0.5 / 3 ** 0.5)
+    assert "length" not in amount

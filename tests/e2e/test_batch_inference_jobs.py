@@ -36,5 +36,6 @@ def test_every_row_predicted_with_explanations_int8_and_drift(worker, project, i
 
     assert len(job.result["explanations"]) == 3
     assert job.result["int8"]["sample_rows"] > 0 and 0 <= job.result["int8"]["agreement"] <= 1
-    assert job.result["drift"]
+    # New messages from the same generator: their length is compared with the training data's.
+    assert job.result["drift"]["features"]["message"]["verdict"] in ("stable", "watch")
     assert job.result["rows"] == 1500 and job.result["bad_rows"] == 0

@@ -17,6 +17,12 @@ class ColumnProfile:
         self.value_counts: Counter | None = Counter()  # None once the column has too many values
         self.minimum = self.maximum = None
         self.total = 0.0
+        # Text lengths in characters (count, sum, sum of squares): what drift reports compare.
+        self.lengths = [0, 0.0, 0.0]
+
+    @property
+    def is_text(self) -> bool:
+        return pa.types.is_string(self.arrow_type) or pa.types.is_large_string(self.arrow_type)
 
     @property
     def is_numeric(self) -> bool:
@@ -33,6 +39,11 @@ class ColumnProfile:
             self.minimum = low.as_py() if self.minimum is None else min(self.minimum, low.as_py())
             self.maximum = high.as_py() if self.maximum is None else max(self.maximum, high.as_py())
             self.total += pc.sum(present.cast(pa.float64())).as_py()
+        if self.is_text:
+            lengths = pc.utf8_length(present).cast(pa.float64())
+            self.lengths[0] += len(lengths)
+            self.lengths[1] += pc.sum(lengths).as_py()
+            self.lengths[2] += pc.sum(pc.multiply(lengths, lengths)).as_py()
         if self.value_counts is not None and _is_countable(self.arrow_type):
             counts = pc.value_counts(present)
             self.value_counts.update(
@@ -51,6 +62,10 @@ class ColumnProfile:
         }
         if self.is_numeric and present:
             profile.update(min=self.minimum, max=self.maximum, mean=self.total / present)
+        count, total, squares = self.lengths
+        if count:
+            mean = total / count
+            profile["length"] = {"mean": mean, "std": max(squares / count - mean * mean, 0.0) ** 0.5}
         if self.value_counts is not None and self.value_counts:
             profile["top_values"] = [
                 {"value": value, "count": count} for value, count in self.value_counts.most_common(TOP_VALUES)

@@ -79,11 +79,15 @@ def test_the_models_fitted_spread_is_the_reference_spread(tabular_model_dir):
     assert summary["features"]["income"]["std"]["reference"] == scales["income"]["std"]
 
 
-def test_text_without_reference_lengths_is_unknown_but_measured():
-    monitor = DriftMonitor(platform_profile(reviews(50)), [InputColumn("review", "text")])
-    monitor.add(pa.table({"review": ["abcd", "ab", None]}))
-    result = monitor.summary()["features"]["review"]
-    assert result["verdict"] == "unknown" and result["length"]["inference"]["mean"] == 3.0
+def test_text_lengths_are_compared_with_the_platform_profile():
+    reference = platform_profile(reviews(400, seed=1))
+    same = DriftMonitor(reference, [InputColumn("review", "text")])
+    same.add(reviews(300, seed=2))
+    shorter = DriftMonitor(reference, [InputColumn("review", "text")])
+    shorter.add(pa.table({"review": ["ok", "bad", None]}))
+    assert same.summary()["features"]["review"]["verdict"] == "stable"
+    result = shorter.summary()["features"]["review"]
+    assert result["verdict"] == "shifted" and result["length"]["inference"]["mean"] == 2.5
 
 
 def test_text_lengths_and_unseen_words_with_a_richer_reference():
