@@ -13,6 +13,7 @@ from indus.core.storage import artifact_storage
 from indus.datasets.models import DatasetVersion
 from indus.datasets.profiling import DatasetProfiler
 from indus.datasets.services import dataset_create, dataset_version_create
+from indus.registry.services import model_version_create, registered_model_get_or_create
 from indus.tenancy.services import project_create
 
 
@@ -45,7 +46,7 @@ def upload():
 def stored_version(dataset):
     """Store a pyarrow table as a version of the `dataset` fixture, as an import job would."""
 
-    def store(table: pa.Table) -> DatasetVersion:
+    def store(table: pa.Table, *, import_job=None) -> DatasetVersion:
         sink = io.BytesIO()
         pa_parquet.write_table(table, sink)
         sha = hashlib.sha256(sink.getvalue()).hexdigest()
@@ -57,10 +58,25 @@ def stored_version(dataset):
             dataset=dataset, sha256=sha, source=DatasetVersion.Source.UPLOAD, data_path=path,
             size_bytes=len(sink.getvalue()), row_count=table.num_rows,
             columns=[{"name": f.name, "type": str(f.type)} for f in table.schema], profile=profiler.as_dict(),
+            import_job=import_job,
         )
         return version
 
     return store
+
+
+@pytest.fixture
+def model_version(project):
+    """A registered version of an intent model, without weights: for what is checked before any
+    compute (submissions, pages, permissions)."""
+    model = registered_model_get_or_create(project=project, name="intents", task="retail.support_intent")
+    return model_version_create(model=model, artifact_path="models/x", metrics={"test_accuracy": 0.8})
+
+
+@pytest.fixture
+def support_tickets(stored_version):
+    """Two rows the intent model could read."""
+    return stored_version(pa.table({"ticket_id": [1, 2], "message": ["where is my parcel", "refund please"]}))
 
 
 def pytest_sessionfinish(session, exitstatus):

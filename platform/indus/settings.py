@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "indus.plugins",
     "indus.training",
     "indus.inference",
+    "indus.evaluation",
     "indus.tenancy",
     "indus.datasets",
     "indus.jobs",
@@ -169,6 +170,7 @@ INDUS_JOB_KINDS = {
     "fine_tune": {"runner": "indus.training.runner.run_fine_tune_job", "queue": "gpu"},
     "sql_import": {"runner": "indus.datasets.sql_import.run_sql_import_job", "queue": "cpu"},
     "batch_inference": {"runner": "indus.inference.runner.run_batch_inference_job", "queue": "gpu"},
+    "evaluate": {"runner": "indus.evaluation.runner.run_evaluate_job", "queue": "gpu"},
 }
 # A running job proves its worker is alive by a heartbeat; a job whose heartbeat is older
 # than the lease is taken to have lost its worker and is sent again.

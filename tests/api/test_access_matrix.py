@@ -37,6 +37,7 @@ MATRIX = [
     ("list jobs",                "get",    "jobs/",                           None,                       (200, 200, 200, 404)),
     ("show job",                 "get",    "jobs/{queued}/",                  None,                       (200, 200, 200, 404)),
     ("submit fine-tune",         "post",   "jobs/",                           lambda w: {"kind": "fine_tune", "dataset_version": w.version.pk, "task": TASK, "model_name": "news2"}, (403, 201, 201, 404)),
+    ("submit evaluate",          "post",   "jobs/",                           lambda w: {"kind": "evaluate", "model_version": w.model_version.pk, "dataset_version": w.version.pk}, (403, 201, 201, 404)),
     ("cancel job",               "post",   "jobs/{queued}/cancel/",           None,                       (403, 200, 200, 404)),
     ("retry job",                "post",   "jobs/{failed}/retry/",            None,                       (403, 201, 201, 404)),
     ("list models",              "get",    "models/",                         None,                       (200, 200, 200, 404)),

@@ -136,3 +136,51 @@ def test_the_page_size_cannot_exceed_the_maximum(world, editor, monkeypatch):
 def test_a_malformed_page_or_page_size_is_refused(world, editor, query):
     response = editor.get(f"{JOBS_URL}?{query}")
     assert (response.status_code, response.json()["error"]["field"]) == (400, query.split("=")[0])
+
+
+def evaluate_body(world, **changes) -> dict:
+    return {"kind": "evaluate", "model_version": world.model_version.pk, "dataset_version": world.version.pk, **changes}
+
+
+def test_an_evaluate_job_is_queued_on_the_gpu_queue(world, editor):
+    response = editor.post(JOBS_URL, evaluate_body(world), format="json")
+    assert response.status_code == 201, response.json()
+    job = Job.objects.get(pk=response.json()["id"])
+    assert (job.kind, job.queue, job.state) == ("evaluate", "gpu", "queued")
+    assert job.spec == {"model_version_id": world.model_version.pk, "dataset_version_id": world.version.pk}
+    assert world.project.audit_entries.filter(action="job.submit").count() == 1
+
+
+@pytest.mark.parametrize("changes,field,code", [
+    ({"model_version": 10**9}, "model_version", "not_found"),
+    ({"dataset_version": 10**9}, "dataset_version", "not_found"),
+    ({"model_version": None}, "model_version", "null"),
+    ({"dataset_version": "latest"}, "dataset_version", "invalid_type"),
+])
+def test_evaluate_submissions_name_the_bad_field(world, editor, changes, field, code):
+    response = editor.post(JOBS_URL, evaluate_body(world, **changes), format="json")
+    error = response.json()["error"]
+    assert (response.status_code, error["field"], error["code"]) == (400, field, code)
+    assert not Job.objects.filter(kind="evaluate").exists()
+
+
+def test_evaluating_another_projects_model_is_not_found(world, editor):
+    retail_version = world.retail_model.versions.get()
+    response = editor.post(JOBS_URL, evaluate_body(world, model_version=retail_version.pk), format="json")
+    error = response.json()["error"]
+    assert (response.status_code, error["field"], error["code"]) == (400, "model_version", "not_found")
+
+
+def test_evaluating_on_data_without_the_target_names_the_column(world, editor, stored_version, headlines):
+    unlabelled = stored_version(headlines.drop_columns(["sentiment"]))
+    response = editor.post(JOBS_URL, evaluate_body(world, dataset_version=unlabelled.pk), format="json")
+    error = response.json()["error"]
+    assert (response.status_code, error["field"]) == (400, "dataset_version")
+    assert error["message"].startswith("column 'sentiment' is missing")
+
+
+def test_the_schema_offers_the_evaluate_kind(world, editor):
+    schemas = editor.get("/api/schema/?format=json").json()["components"]["schemas"]
+    submission = {"$ref": "#/components/schemas/EvaluateSubmissionRequest"}
+    assert submission in schemas["JobSubmissionRequest"]["oneOf"]
+    assert sorted(schemas["EvaluateSubmissionRequest"]["required"]) == ["dataset_version", "kind", "model_version"]

@@ -1,11 +1,23 @@
 """Importing a dataset version from an SQL query: refused clearly at submission when it could
 write or cannot connect, stopped clearly when it runs too long, and end to end from SQLite."""
+import hashlib
+import os
 import sqlite3
+import time
+import uuid
+from decimal import Decimal
+from types import SimpleNamespace
 
+import pyarrow.parquet as pa_parquet
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 from django.db import connection
 from django.conf import settings as django_settings
 
+from indus.core.storage import artifact_storage
 from indus.datasets.models import DatasetVersion, SqlConnection
 from indus.jobs.execution import execute_job
 from indus.jobs.models import Job
@@ -141,3 +153,124 @@ def test_an_unreachable_database_fails_without_showing_the_password(from_sql):
     assert job.state == "failed"
     assert job.error.startswith("could not connect to postgresql+psycopg://reader:***@127.0.0.1:9/sales")
     assert "s3cret-pw" not in job.error + " ".join(job.events.values_list("message", flat=True))
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+# The read-only session and the statement timeout are the database's own defences, so they are
+# tested against a real PostgreSQL: a throwaway database per test, dropped afterwards. CI and
+# the development machine both run one, so where none answers the tests fail: never a skip
+# that would hide the read-only and timeout checks.
+POSTGRES_SERVER = os.environ.get("INDUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ROWS = 25_000  # more than two of the runner's partitions, with amounts that grow in digits
+
+
+def postgres_server():
+    engine = create_engine(POSTGRES_SERVER, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        engine.connect().close()
+    except OperationalError as error:
+        where = make_url(POSTGRES_SERVER).render_as_string(hide_password=True)
+        raise AssertionError(f"no PostgreSQL answers at {where} (set INDUS_TEST_POSTGRES_URL): {error}") from None
+    return engine
+
+
+@pytest.fixture
+def pg_sales():
+    """A new database holding `sales` (numeric amounts, timestamps, UUIDs) and `wipe_sales()`,
+    a function that deletes every row: a write that no word of a query calling it shows."""
+    server = postgres_server()
+    name = f"indus_sql_import_{uuid.uuid4().hex[:12]}"
+    with server.connect() as admin:
+        admin.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_SERVER).set(database=name)
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as db:
+            db.exec_driver_sql(
+                "CREATE TABLE sales (id integer PRIMARY KEY, region text, amount numeric(12, 2), "
+                "sold_at timestamptz, receipt uuid)"
+            )
+            db.exec_driver_sql(
+                "INSERT INTO sales SELECT i, (ARRAY['north', 'south', 'east'])[mod(i, 3) + 1], "
+                "i * CASE WHEN i < 20000 THEN 1.5 ELSE 1500 END, "
+                "timestamptz '2024-01-01 00:00+00' + i * interval '1 minute', md5(i::text)::uuid "
+                f"FROM generate_series(0, {PG_ROWS - 1}) AS i"
+            )
+            db.exec_driver_sql(
+                "CREATE FUNCTION wipe_sales() RETURNS bigint LANGUAGE plpgsql AS $$ "
+                "DECLARE removed bigint; BEGIN DELETE FROM sales; GET DIAGNOSTICS removed = ROW_COUNT; "
+                "RETURN removed; END $$"
+            )
+        yield SimpleNamespace(url=url.render_as_string(hide_password=False), rows=lambda: _count_sales(engine))
+    finally:
+        engine.dispose()
+        with server.connect() as admin:
+            admin.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
+
+
+def _count_sales(engine) -> int:
+    with engine.connect() as db:
+        return db.exec_driver_sql("SELECT count(*) FROM sales").scalar_one()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_query_snapshots_with_its_types(world, api_client, from_sql, pg_sales):
+    # '%' is PostgreSQL's modulo and LIKE wildcard, and the driver's placeholder: it must reach the database as written.
+    query = "SELECT id, region, amount, sold_at, receipt, id % 7 AS bucket FROM sales WHERE region LIKE '%' ORDER BY id"
+    job = run(from_sql(pg_sales.url, query, timeout_seconds=60).json()["id"])
+    assert job.state == "succeeded", job.error
+
+    version = DatasetVersion.objects.get(pk=job.result["dataset_version_id"])
+    assert (version.source, version.row_count) == ("sql", PG_ROWS)
+    types = {c["name"]: c["type"] for c in version.columns}
+    assert types["id"] == "int32" or types["id"] == "int64"
+    # UUIDs as text, in their usual spelling, not as pyarrow's 16-byte UUID extension type
+    assert (types["region"], types["receipt"]) == ("string", "string")
+    assert types["sold_at"].startswith("timestamp[us, tz=")
+    viewer = api_client(world.users[Role.VIEWER])
+    url = f"/api/v1/projects/credit/datasets/{world.dataset.pk}/versions/{version.number}/preview/?rows=2"
+    rows = viewer.get(url).json()["rows"]
+    assert [(row["id"], row["region"], float(row["amount"]), row["bucket"]) for row in rows] == [
+        (0, "north", 0.0, 0), (1, "south", 1.5, 1)]
+    assert rows[0]["receipt"] == str(uuid.UUID(hashlib.md5(b"0").hexdigest()))
+    # The last partition's amounts have more digits than the first's: the column holds them all.
+    with artifact_storage().open(version.data_path, "rb") as stored:
+        amounts = pa_parquet.read_table(stored, columns=["amount"]).column("amount").to_pylist()
+    assert amounts[-1] == Decimal((PG_ROWS - 1) * 1500)
+    assert types["amount"] == "decimal128(38, 2)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_postgresql_query_is_stopped_by_the_database_and_says_so(from_sql, pg_sales):
+    started = time.monotonic()
+    job = run(from_sql(pg_sales.url, "SELECT pg_sleep(5) AS slept", timeout_seconds=1).json()["id"])
+    assert job.state == "failed"
+    assert job.error.startswith("the query ran longer than its limit of 1 s and was stopped")
+    # statement_timeout ends it at the limit, not when the sleep is over
+    assert time.monotonic() - started < 4
+
+
+def test_a_write_in_a_postgresql_cte_is_refused_before_it_runs(from_sql, pg_sales):
+    response = from_sql(pg_sales.url, "WITH gone AS (DELETE FROM sales RETURNING *) SELECT count(*) FROM gone")
+    assert response.status_code == 400
+    assert (response.json()["error"]["field"], response.json()["error"]["code"]) == ("query", "not_read_only")
+    assert pg_sales.rows() == PG_ROWS
+
+
+@pytest.mark.parametrize("query,refusal", [
+    ("SELECT wipe_sales() AS removed", "cannot execute DELETE in a read-only transaction"),
+    ("WITH n AS (SELECT wipe_sales() AS removed) SELECT removed FROM n", "cannot execute DELETE in a read-only transaction"),
+    # turning read-only off from inside the query comes too late: the transaction has begun
+    ("SELECT set_config('transaction_read_only', 'off', false) AS mode, wipe_sales() AS removed",
+     "transaction read-write mode must be set before any query"),
+])
+@pytest.mark.django_db(transaction=True)
+def test_a_write_hidden_in_a_postgresql_function_is_refused_by_the_read_only_session(from_sql, pg_sales, query, refusal):
+    response = from_sql(pg_sales.url, query, timeout_seconds=30)
+    assert response.status_code == 201  # no word of the query writes: the database must refuse it
+    job = run(response.json()["id"])
+    assert job.state == "failed"
+    assert job.error == f"the database refused the query: {refusal}"
+    assert pg_sales.rows() == PG_ROWS
+    assert not DatasetVersion.objects.filter(source="sql").exists()

@@ -64,6 +64,17 @@ def test_fine_tune_submitted_twice_with_one_key_is_one_job(indus, stored_version
     assert (job.spec["hyperparameters"]["epochs"], job.spec["hyperparameters"]["learning_rate"]) == (1.0, 0.0001)
 
 
+def test_an_evaluation_is_submitted_with_a_model_and_a_dataset_version(indus, project, stored_version, headlines):  # noqa: F811
+    model_version, version = registered_version(project), stored_version(headlines)
+    code, out, _ = indus("jobs", "submit", "credit", "evaluate", "--model-version", model_version.pk,
+                         "--dataset-version", version.pk)
+    job = Job.objects.get(kind="evaluate")
+    assert (code, out) == (0, f"evaluate job {job.pk} queued\n")
+    assert job.spec == {"model_version_id": model_version.pk, "dataset_version_id": version.pk}
+    missing = indus("jobs", "submit", "credit", "evaluate", "--dataset-version", version.pk)
+    assert missing[0] == 3 and "(model_version) [400" in missing[2]
+
+
 def test_watch_shows_progress_until_the_job_succeeds(cli_env, project):
     job = job_services.job_create(project=project, kind="sample", spec={})
     watcher = subprocess.Popen([installed_indus(), "jobs", "watch", "credit", str(job.pk), "--interval", "0.1"],

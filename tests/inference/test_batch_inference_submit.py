@@ -5,19 +5,7 @@ from django.core.exceptions import ValidationError
 
 from indus.inference.services import batch_inference_submit
 from indus.jobs.models import Job
-from indus.registry.services import model_version_create, registered_model_get_or_create
 from indus.tenancy.services import project_create
-
-
-@pytest.fixture
-def model_version(project):
-    model = registered_model_get_or_create(project=project, name="intents", task="retail.support_intent")
-    return model_version_create(model=model, artifact_path="models/x")
-
-
-@pytest.fixture
-def messages(stored_version):
-    return stored_version(pa.table({"ticket_id": [1, 2], "message": ["where is my parcel", "refund please"]}))
 
 
 def refused(**request) -> dict:
@@ -41,18 +29,18 @@ def test_missing_input_columns_are_named(project, model_version, stored_version)
     ({"explain": {"rows": [-1]}}, "explain"),
     ({"id_column": "nope"}, "id_column"),
 ])
-def test_bad_options_name_their_field(project, model_version, messages, options, field):
-    assert field in refused(project=project, model_version=model_version, dataset_version=messages, **options)
+def test_bad_options_name_their_field(project, model_version, support_tickets, options, field):
+    assert field in refused(project=project, model_version=model_version, dataset_version=support_tickets, **options)
 
 
-def test_another_projects_model_is_not_found(project, model_version, messages, user):
+def test_another_projects_model_is_not_found(project, model_version, support_tickets, user):
     other = project_create(slug="other", name="Other", owner=user)
-    errors = refused(project=other, model_version=model_version, dataset_version=messages)
+    errors = refused(project=other, model_version=model_version, dataset_version=support_tickets)
     assert errors["model_version"] == ["no such model version in this project"]
 
 
-def test_a_good_request_queues_with_the_tasks_id_column(project, model_version, messages):
-    job = batch_inference_submit(project=project, model_version=model_version, dataset_version=messages,
+def test_a_good_request_queues_with_the_tasks_id_column(project, model_version, support_tickets):
+    job = batch_inference_submit(project=project, model_version=model_version, dataset_version=support_tickets,
                                  explain={"rows": [1, 0, 1]})
     assert (job.kind, job.queue) == ("batch_inference", "gpu")
     assert job.spec["id_column"] == "ticket_id" and job.spec["explain"] == {"rows": [0, 1]}

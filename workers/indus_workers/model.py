@@ -82,12 +82,16 @@ class IndusModel(nn.Module):
     def collate(self, examples: list[dict]) -> dict[str, torch.Tensor]:
         return self.featurizer.collate(examples)
 
+    def raw_outputs(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The head's raw outputs for a collated batch (its `labels`, if any, left out), on the
+        model's device. Call it under `torch.inference_mode()` unless gradients are wanted."""
+        device = next(self.parameters()).device
+        return self(**{name: value.to(device) for name, value in batch.items() if name != "labels"})["outputs"]
+
     def predict_rows(self, examples: list[dict]) -> list[dict]:
         """JSON-ready predictions for one batch of examples; token tags come back one per word."""
-        device = next(self.parameters()).device
-        batch = {name: value.to(device) for name, value in self.collate(examples).items() if name != "labels"}
         with torch.inference_mode():
-            rows = self.head.decode(self.head.predict(self(**batch)["outputs"]))
+            rows = self.head.decode(self.head.predict(self.raw_outputs(self.collate(examples))))
         if self.head.token_level:
             rows = [words_from_tokens(row, example["word_ids"]) for row, example in zip(rows, examples)]
         return rows

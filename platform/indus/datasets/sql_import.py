@@ -136,13 +136,25 @@ def _record_batches(result: Result, deadline: float) -> Iterator[pa.RecordBatch]
             break
     if not held:
         raise JobInputError("the query returned no rows")
-    schema = pa.schema([
-        field.with_type(pa.string()) if pa.types.is_null(field.type) else field for field in _unified(held)
-    ])
+    schema = pa.schema([_widened(field) for field in _unified(held)])
     rows_before = 0
     for batch in itertools.chain(held, batches):
         yield _cast(batch, schema, rows_before)
         rows_before += batch.num_rows
+
+
+def _widened(field: pa.Field) -> pa.Field:
+    """The column's type, made to fit the partitions still to come: a column still untyped
+    (all NULL so far) becomes text, and a decimal takes the largest precision at its scale,
+    because arrow infers each partition's precision from its own values (12.50 is decimal(4, 2),
+    1250.00 decimal(6, 2)), so a later partition of larger amounts would not fit."""
+    if pa.types.is_null(field.type):
+        return field.with_type(pa.string())
+    if pa.types.is_decimal128(field.type):
+        return field.with_type(pa.decimal128(38, field.type.scale))
+    if pa.types.is_decimal256(field.type):
+        return field.with_type(pa.decimal256(76, field.type.scale))
+    return field
 
 
 def _partitions_in_time(result: Result, deadline: float) -> Iterator[list]:
@@ -161,11 +173,18 @@ def _has_untyped_columns(batches: list[pa.RecordBatch]) -> bool:
 
 
 def _column(values: tuple) -> pa.Array:
-    """Arrow infers the type; values it cannot hold (UUIDs, intervals...) are kept as text."""
+    """Arrow infers the type; values it cannot hold (ranges, network addresses...) are kept as
+    text. So are UUIDs: pyarrow reads them as its UUID extension type (16 bytes), which the
+    dataset checks, the workers' casts and most Parquet readers do not understand."""
     try:
-        return pa.array(values)
+        array = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if value is None else str(value) for value in values], type=pa.string())
+        return _as_text(values)
+    return _as_text(values) if isinstance(array.type, pa.BaseExtensionType) else array
+
+
+def _as_text(values: tuple) -> pa.Array:
+    return pa.array([None if value is None else str(value) for value in values], type=pa.string())
 
 
 def _cast(batch: pa.RecordBatch, schema: pa.Schema, rows_before: int) -> pa.RecordBatch:

@@ -1,6 +1,6 @@
 """The `batch_inference` job: a model version over a dataset version, predictions stored.
 
-It runs inside the worker process (unlike training, which needs torchrun), so the module-level
+It runs inside the worker process (unlike training, which needs torchrun), so the process's
 model cache keeps a loaded model between jobs. Parts of the output and the progress file live
 in the job's work folder, shared by the workers that may take the job over: a job that
 resumes after its worker died continues from its last complete part.
@@ -15,9 +15,6 @@ from indus.core.storage import artifact_storage, local_file, local_folder
 from indus.datasets.models import DatasetVersion
 from indus.jobs.execution import JobContext, JobInputError
 from indus.registry.models import ModelVersion
-
-_MODEL_CACHE = None  # created on first use: importing the runtime imports torch
-
 
 class ContextEvents:
     """The runtime's RunEvents, reported straight to the job."""
@@ -41,13 +38,20 @@ class ContextEvents:
         return self.context.should_stop
 
 
+def worker_model_cache():
+    """The worker process's model cache, shared by every job kind that loads a model version,
+    so a model that batch inference loaded also serves the next evaluation. Imported on first
+    use: importing the runtime imports torch."""
+    from indus_workers.inference.cache import shared_cache
+
+    return shared_cache
+
+
 def run_batch_inference_job(context: JobContext) -> dict:
-    global _MODEL_CACHE
     from indus_workers.inference.errors import InferenceInputError
-    from indus_workers.inference.runner import ModelCache, run_inference
+    from indus_workers.inference.runner import run_inference
     from indus_workers.inference.spec import InferenceSpec
 
-    _MODEL_CACHE = _MODEL_CACHE or ModelCache()
     spec = context.spec
     model_version = ModelVersion.objects.select_related("model__project", "dataset_version").get(pk=spec["model_version_id"])
     dataset_version = DatasetVersion.objects.get(pk=spec["dataset_version_id"])
@@ -70,7 +74,7 @@ def run_batch_inference_job(context: JobContext) -> dict:
             reference_profile=model_version.dataset_version.profile if model_version.dataset_version else None,
         )
         try:
-            outcome = run_inference(inference_spec, ContextEvents(context), cache=_MODEL_CACHE)
+            outcome = run_inference(inference_spec, ContextEvents(context), cache=worker_model_cache())
         except InferenceInputError as error:
             raise JobInputError(str(error)) from None
     context.raise_if_cancelled()

@@ -1,8 +1,9 @@
 """Predictions for a chunk of examples: length-sorted batches, dynamic padding, mixed precision
 on a GPU, smaller batches when memory runs out, and a stop check between batches."""
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from typing import TypeVar
 
 import torch
 
@@ -14,6 +15,8 @@ from indus_workers.model import IndusModel
 # length x batch_size tokens: in the long tail of a length-skewed chunk, neighbouring lengths
 # are far apart, and a full batch of them would be mostly padding.
 TOKEN_BUDGET_FACTOR = 2.0
+
+T = TypeVar("T")
 
 
 class InferenceStopped(Exception):
@@ -43,12 +46,19 @@ class BatchPredictor:
         """One JSON-ready prediction per example, in the examples' order. Examples are batched
         shortest first, so each batch pads to a length close to all of its members'."""
         predictions: list[dict | None] = [None] * len(examples)
+        for positions, rows in self.map_batches(examples, self.model.predict_rows):
+            for position, prediction in zip(positions, rows):
+                predictions[position] = prediction
+        return predictions
+
+    def map_batches(self, examples: list[dict], compute: Callable[[list[dict]], T]) -> Iterator[tuple[list[int], T]]:
+        """`compute(batch)` for each batch (as `predict` makes them), with the batch's positions
+        among the examples. A batch that runs out of memory is computed in halves, each its own
+        pair: `compute` must not assume it sees a whole batch."""
         for positions in self.batches(examples):
             if self.should_stop():
                 raise InferenceStopped
-            for position, prediction in zip(positions, self._predict_batch([examples[i] for i in positions])):
-                predictions[position] = prediction
-        return predictions
+            yield from self._compute_batch(examples, positions, compute)
 
     def batches(self, examples: list[dict]) -> list[list[int]]:
         """Positions of the examples, shortest first, cut into batches of at most `batch_size`
@@ -68,22 +78,26 @@ class BatchPredictor:
             batches.append(batch)
         return batches
 
-    def _predict_batch(self, examples: list[dict]) -> list[dict]:
+    def _compute_batch(
+        self, examples: list[dict], positions: list[int], compute: Callable[[list[dict]], T]
+    ) -> list[tuple[list[int], T]]:
+        batch = [examples[i] for i in positions]
         try:
             with self._precision():
-                rows = self.model.predict_rows(examples)
+                result = compute(batch)
         except (torch.cuda.OutOfMemoryError, RuntimeError) as error:
-            if not is_out_of_memory(error) or len(examples) == 1:
+            if not is_out_of_memory(error) or len(batch) == 1:
                 raise
             # Long texts can make one batch too big for the device: halve it rather than fail
             # the job, and keep halving as long as a half still does not fit.
             self.out_of_memory_splits += 1
             if self.plan.device.type == "cuda":
                 torch.cuda.empty_cache()
-            middle = len(examples) // 2
-            return self._predict_batch(examples[:middle]) + self._predict_batch(examples[middle:])
-        self._count_tokens(examples)
-        return rows
+            middle = len(positions) // 2
+            return (self._compute_batch(examples, positions[:middle], compute)
+                    + self._compute_batch(examples, positions[middle:], compute))
+        self._count_tokens(batch)
+        return [(positions, result)]
 
     def _precision(self):
         if self.plan.uses_mixed_precision:

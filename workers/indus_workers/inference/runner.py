@@ -127,13 +127,18 @@ def check_every_row(source: InputSource, chunk_rows: int) -> int:
     rows = 0
     for chunk in source.chunks(chunk_rows=chunk_rows, part_rows=chunk_rows):
         if chunk.errors:
-            position = min(chunk.errors)
             raise InferenceInputError(
-                f"row {chunk.first_row + position}: {chunk.errors[position]} "
+                f"{first_bad_row(chunk)} "
                 "(on_bad_rows='mark' predicts the other rows and reports this one in an error column)"
             )
         rows = chunk.end_row
     return rows
+
+
+def first_bad_row(chunk: RowChunk) -> str:
+    """The chunk's first row that cannot be predicted, by its row number in the file, and why."""
+    position = min(chunk.errors)
+    return f"row {chunk.first_row + position}: {chunk.errors[position]}"
 
 
 def _job_fingerprint(spec: InferenceSpec, cache: ModelCache, int8_report: dict | None, plan) -> str:

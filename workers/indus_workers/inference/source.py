@@ -11,22 +11,25 @@ from indus_workers.inference.readers import Reader, open_reader
 
 
 class InputSource:
-    def __init__(self, path: str, input_format: str, columns: list[InputColumn], id_column: str | None):
+    def __init__(
+        self, path: str, input_format: str, columns: list[InputColumn], id_column: str | None,
+        *, kept_columns: tuple[str, ...] = (),
+    ):
+        """`columns` are converted to the types the model reads; the id column and
+        `kept_columns` (an evaluation's target, say) are required and read as they are."""
         self.path = path
         self.input_format = input_format
         self.columns = columns
         self.id_column = id_column
-        wanted = ([id_column] if id_column else []) + [column.name for column in columns if column.name != id_column]
-        self.wanted = wanted
+        self.kept_columns = [name for name in (id_column, *kept_columns) if name]
+        self.wanted = list(dict.fromkeys([*self.kept_columns, *(column.name for column in columns)]))
         self.reader: Reader | None = None
 
     def check(self) -> None:
         """Raise for what can be seen without reading the rows: a missing or empty file, missing
         columns (all of them named), columns of a type that cannot hold their values."""
         reader = open_reader(self.path, self.input_format, self.wanted)
-        required = [column.name for column in self.columns if column.required]
-        if self.id_column:
-            required.insert(0, self.id_column)
+        required = [*self.kept_columns, *(column.name for column in self.columns if column.required)]
         missing = [name for name in dict.fromkeys(required) if name not in reader.column_names]
         if missing:
             raise InferenceInputError(

@@ -1,5 +1,6 @@
 """From what the Trainer collects (raw head outputs and encoded labels, concatenated over
-batches) to what `indus_workers.evaluation.evaluate` reads, for each kind of target."""
+batches) to what `indus_workers.evaluation.evaluate` reads, for each kind of target. An
+evaluate job (`indus_workers.inference.evaluate`) converts its batches the same way."""
 import numpy as np
 import torch
 

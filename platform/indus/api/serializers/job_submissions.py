@@ -10,6 +10,7 @@ from indus.api.serializers.common import InputSerializer
 
 from indus.core.errors import field_error
 from indus.datasets.models import DatasetVersion
+from indus.evaluation.services import evaluation_submit
 from indus.jobs.models import Job
 from indus.registry.models import ModelVersion
 from indus.inference.services import BAD_ROW_POLICIES, MAX_BATCH_SIZE, OUTPUT_FORMATS, batch_inference_submit
@@ -44,6 +45,16 @@ def in_project(queryset, pk: int | None, *, field: str, noun: str):
     return found
 
 
+def project_dataset_version(project, pk: int | None, *, field: str = "dataset_version") -> DatasetVersion | None:
+    return in_project(DatasetVersion.objects.filter(dataset__project=project).select_related("dataset"),
+                      pk, field=field, noun="dataset version")
+
+
+def project_model_version(project, pk: int | None, *, field: str = "model_version") -> ModelVersion | None:
+    return in_project(ModelVersion.objects.filter(model__project=project).select_related("model"),
+                      pk, field=field, noun="model version")
+
+
 @job_submission("fine_tune")
 class FineTuneSubmission(JobSubmission):
     dataset_version = serializers.IntegerField(help_text="id of a dataset version of this project")
@@ -60,18 +71,12 @@ class FineTuneSubmission(JobSubmission):
         data = self.validated_data
         return fine_tune_submit(
             project=project,
-            dataset_version=in_project(
-                DatasetVersion.objects.filter(dataset__project=project).select_related("dataset"),
-                data["dataset_version"], field="dataset_version", noun="dataset version",
-            ),
+            dataset_version=project_dataset_version(project, data["dataset_version"]),
             task=data["task"],
             model_name=data["model_name"],
             backbone=data["backbone"],
             hyperparameters=data["hyperparameters"],
-            parent_version=in_project(
-                ModelVersion.objects.filter(model__project=project).select_related("model"),
-                data["parent_version"], field="parent_version", noun="model version",
-            ),
+            parent_version=project_model_version(project, data["parent_version"], field="parent_version"),
             processes=data["processes"],
             created_by=user,
         )
@@ -95,19 +100,30 @@ class BatchInferenceSubmission(JobSubmission):
         data = self.validated_data
         return batch_inference_submit(
             project=project,
-            model_version=in_project(
-                ModelVersion.objects.filter(model__project=project).select_related("model"),
-                data["model_version"], field="model_version", noun="model version",
-            ),
-            dataset_version=in_project(
-                DatasetVersion.objects.filter(dataset__project=project).select_related("dataset"),
-                data["dataset_version"], field="dataset_version", noun="dataset version",
-            ),
+            model_version=project_model_version(project, data["model_version"]),
+            dataset_version=project_dataset_version(project, data["dataset_version"]),
             output_format=data["output_format"],
             id_column=data["id_column"],
             on_bad_rows=data["on_bad_rows"],
             explain=data["explain"],
             int8=data["int8"],
             batch_size=data["batch_size"],
+            created_by=user,
+        )
+
+
+@job_submission("evaluate")
+class EvaluateSubmission(JobSubmission):
+    model_version = serializers.IntegerField(help_text="id of the model version of this project to score")
+    dataset_version = serializers.IntegerField(
+        help_text="id of a dataset version of this project with the task's input columns and its target column"
+    )
+
+    def submit(self, *, project, user) -> Job:
+        data = self.validated_data
+        return evaluation_submit(
+            project=project,
+            model_version=project_model_version(project, data["model_version"]),
+            dataset_version=project_dataset_version(project, data["dataset_version"]),
             created_by=user,
         )

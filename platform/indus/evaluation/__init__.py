@@ -1,0 +1,1 @@
+"""Evaluate jobs: scoring a registered model version on a labelled dataset version."""
