@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 TORCH ?= torch==2.13.0
 PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 SERVICE_URLS := DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
+# The browser tests drive Debian's Chromium: Playwright's own browser download needs a network
+# this platform must not depend on.
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: setup demo test test-embedded test-services bench clean
 
@@ -20,6 +23,11 @@ $(STAMP): $(PY) pyproject.toml workers/pyproject.toml $(addsuffix /pyproject.tom
 
 setup: $(STAMP)
 
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }
+
 demo: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
@@ -30,10 +38,10 @@ demo: setup
 # are set (.ci/run sets them).
 test: test-embedded test-services
 
-test-embedded: setup
+test-embedded: setup $(CHROMIUM)
 	env $(addprefix -u ,$(SERVICE_URLS)) $(PY) -m pytest $(PYTEST_ARGS)
 
-test-services: setup
+test-services: setup $(CHROMIUM)
 	@if [ -z "$$DATABASE_URL" ] || [ -z "$$CELERY_BROKER_URL" ]; then \
 		echo "services mode not run: set DATABASE_URL and CELERY_BROKER_URL (as .ci/run does)"; \
 	else \

@@ -16,6 +16,9 @@ from indus.datasets.services import dataset_create, dataset_version_create
 from indus.registry.services import model_version_create, registered_model_get_or_create
 from indus.tenancy.services import project_create
 
+# The browser fixtures (`chromium`, `admin_page`); Playwright loads only when a test asks.
+pytest_plugins = ["tests.support.browser"]
+
 
 @pytest.fixture
 def user(db):

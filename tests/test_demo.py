@@ -1,5 +1,4 @@
 """`make demo`'s steps on a fresh var/ folder: the embedded platform starts, runs a job, stops."""
-import json
 import os
 import signal
 import socket

@@ -1,6 +1,5 @@
 """The training runtime end to end on tiny models: data in, a saved model, metrics and events out."""
 import json
-from dataclasses import asdict
 
 import numpy as np
 import pyarrow as pa

@@ -10,6 +10,18 @@ class IndusAdminSite(admin.AdminSite):
     site_title = "Indus"
     index_title = "Datasets, jobs and models"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Imported here: this module is loaded while apps are still loading, before auth's models.
+        from indus.core.admin_scoping import MemberAuthenticationForm
+
+        self.login_form = MemberAuthenticationForm
+
+    def has_permission(self, request):
+        from indus.core.admin_scoping import may_use_admin
+
+        return may_use_admin(request.user)
+
     def get_urls(self):
         return [path("plugins/", self.admin_view(self.plugins_view), name="plugins"), *super().get_urls()]
 

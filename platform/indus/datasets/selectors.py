@@ -4,6 +4,7 @@ from django.db.models import Max, QuerySet
 from indus.core.json import json_safe
 from indus.core.storage import local_file
 from indus.datasets.models import Dataset, DatasetVersion
+from indus.jobs.models import Job
 
 
 def dataset_list(*, project) -> QuerySet[Dataset]:
@@ -28,3 +29,41 @@ def dataset_version_preview(*, version: DatasetVersion, rows: int) -> dict:
 
 def dataset_version_latest(*, dataset: Dataset) -> DatasetVersion | None:
     return dataset.versions.order_by("-number").first()
+
+
+IMPORT_JOB_KINDS = ("import", "sample", "sql_import")
+
+
+def dataset_import_jobs(*, dataset: Dataset, limit: int = 10) -> QuerySet[Job]:
+    """The most recent jobs that import data into the dataset (uploads, samples, SQL)."""
+    return Job.objects.filter(
+        project_id=dataset.project_id, kind__in=IMPORT_JOB_KINDS, spec__dataset_id=dataset.pk
+    ).select_related("created_by").order_by("-created_at", "-id")[:limit]
+
+
+def dataset_version_task_name(*, version: DatasetVersion) -> str | None:
+    """The task the version's data was checked against when it was imported, if one was named."""
+    job = version.import_job
+    if job is None:
+        return None
+    return (job.spec or {}).get("task") or None
+
+
+def dataset_version_value_counts(*, version: DatasetVersion, column: str, limit: int = 30) -> dict:
+    """How often each value of one column occurs, most frequent first: the `limit` most
+    frequent values, the rows of all the others together, and the missing ones. Only that
+    column of the Parquet file is read."""
+    with local_file(version.data_path) as path:
+        values = pa_parquet.read_table(path, columns=[column]).column(0)
+    missing = values.null_count
+    counts = values.drop_null().value_counts()
+    pairs = sorted(
+        zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()),
+        key=lambda pair: (-pair[1], str(pair[0])),
+    )
+    return {
+        "values": [{"value": value, "count": count} for value, count in json_safe(pairs[:limit])],
+        "other": sum(count for _, count in pairs[limit:]),
+        "other_values": max(len(pairs) - limit, 0),
+        "missing": missing,
+    }

@@ -3,8 +3,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from indus.jobs.models import Job
-from indus.jobs.states import JobState
+from indus.jobs.models import Job, JobEvent, MetricPoint
+from indus.jobs.states import TERMINAL_STATES, JobState
 
 
 def job_list(*, project=None, state: JobState | None = None) -> QuerySet[Job]:
@@ -27,3 +27,36 @@ def jobs_waiting_too_long(*, now: datetime) -> QuerySet[Job]:
     return Job.objects.filter(state=JobState.QUEUED).filter(
         Q(dispatched_at__isnull=True, created_at__lt=sent_before) | Q(dispatched_at__lt=sent_before)
     )
+
+
+def job_metric_series(*, job: Job, since_step: int | None = None) -> dict[str, list[tuple[int, float]]]:
+    """Each metric's points as (step, value), in step order; only steps after `since_step` if given."""
+    points = MetricPoint.objects.filter(job=job).order_by("name", "step")
+    if since_step is not None:
+        points = points.filter(step__gt=since_step)
+    series: dict[str, list[tuple[int, float]]] = {}
+    for name, step, value in points.values_list("name", "step", "value"):
+        series.setdefault(name, []).append((step, value))
+    return series
+
+
+def job_events_latest(*, job: Job, limit: int = 100) -> list[JobEvent]:
+    """The job's last `limit` events, oldest first."""
+    latest = list(JobEvent.objects.filter(job=job).order_by("-created_at", "-id")[:limit])
+    return latest[::-1]
+
+
+def job_timing(*, job: Job, now: datetime) -> tuple[float | None, float | None]:
+    """(seconds run so far, estimated seconds left), each None when unknown.
+
+    The estimate assumes progress keeps the average rate it has had since the job started.
+    """
+    if job.started_at is None:
+        return None, None
+    end = job.finished_at if job.state in TERMINAL_STATES and job.finished_at else now
+    elapsed = max((end - job.started_at).total_seconds(), 0.0)
+    if job.state in TERMINAL_STATES:
+        return elapsed, None
+    if job.state != JobState.RUNNING or not 0 < job.progress < 1:
+        return elapsed, None
+    return elapsed, elapsed * (1 - job.progress) / job.progress

@@ -26,3 +26,33 @@ def model_version_by_alias(*, model: RegisteredModel, alias: str) -> ModelVersio
 
 def model_version_latest(*, model: RegisteredModel) -> ModelVersion | None:
     return model.versions.order_by("-number").first()
+
+
+def model_version_overview(*, model: RegisteredModel) -> QuerySet[ModelVersion]:
+    """A model's versions, oldest first, with what a side-by-side table shows of each."""
+    return (
+        model.versions.select_related("dataset_version__dataset", "parent", "job")
+        .prefetch_related("aliases")
+        .order_by("number")
+    )
+
+
+def model_version_detail(*, versions: QuerySet[ModelVersion], pk) -> ModelVersion | None:
+    """One version among `versions` (e.g. those a user may see), with its lineage and aliases."""
+    return (
+        versions.select_related("model__project", "dataset_version__dataset", "job", "parent", "created_by")
+        .prefetch_related("aliases", "children")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def model_version_pick(*, versions: QuerySet[ModelVersion], ids: list[int]) -> list[ModelVersion]:
+    """The versions among `versions` with these ids, in the order of `ids` (missing ones left out)."""
+    found = {
+        version.pk: version
+        for version in versions.select_related("model", "dataset_version__dataset", "parent")
+        .prefetch_related("aliases")
+        .filter(pk__in=ids)
+    }
+    return [found[pk] for pk in ids if pk in found]

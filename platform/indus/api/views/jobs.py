@@ -6,17 +6,17 @@ from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 
 from indus.api import idempotency
-from indus.api.downloads import DownloadNegotiation, file_response
+from indus.api.downloads import DownloadNegotiation
 from indus.api.filters import JobFilter
 from indus.api.renderers import JSONRenderer
 from indus.api.serializers.job_submissions import JOB_SUBMISSIONS
 from indus.api.serializers.jobs import JobDetailSerializer, JobSerializer
 from indus.api.views.base import ProjectScopedView
 from indus.core.errors import field_error
+from indus.inference.predictions_file import predictions_response
 from indus.jobs.models import Job
 from indus.jobs.selectors import job_list
 from indus.jobs.services import job_cancel, job_retry
-from indus.jobs.states import JobState
 
 
 class JobView(ProjectScopedView):
@@ -94,11 +94,4 @@ class JobPredictionsView(JobView):
     @extend_schema(summary="Download the predictions of a finished batch-inference job",
                    responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})
     def get(self, request, project_slug, job_id):
-        job = self.job
-        if job.kind != "batch_inference":
-            raise field_error("job", f"a {job.kind} job makes no predictions", code="no_predictions")
-        if job.state != JobState.SUCCEEDED:
-            raise field_error("state", f"the job is {job.state}; predictions exist once it has succeeded",
-                              code="not_ready")
-        path = job.result["output_path"]
-        return file_response(path, f"predictions-job-{job.pk}.{path.rsplit('.', 1)[-1]}")
+        return predictions_response(job=self.job)

@@ -1,0 +1,271 @@
+"""The admin's job pages: launch forms, the live job page and its JSON, cancel, retry and the
+predictions download. Thin views: roles are checked here, the work is the services'."""
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from indus.core.admin_scoping import projects_where
+from indus.inference.predictions_file import predictions_response
+from indus.inference.services import batch_inference_submit
+from indus.jobs.admin_forms import BatchInferenceLaunchForm, FineTuneLaunchForm
+from indus.jobs.models import Job
+from indus.jobs.selectors import job_events_latest, job_metric_series, job_timing
+from indus.jobs.services import job_cancel, job_retry
+from indus.jobs.states import TERMINAL_STATES, JobState
+from indus.registry.models import ModelVersion
+from indus.tenancy.models import Role
+from indus.tenancy.selectors import user_has_role
+from indus.training.services import fine_tune_submit
+
+EVENTS_SHOWN = 100
+# Trainer also logs its own speed (runtime, samples per second): the API has those; the job
+# page charts how the model learns.
+SPEED_SUFFIXES = ("_runtime", "_per_second")
+
+
+def is_learning_curve(metric: str) -> bool:
+    return not metric.endswith(SPEED_SUFFIXES)
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def visible_job(model_admin, request, job_id) -> Job:
+    """The job if the user may see it; otherwise it does not exist for them."""
+    job = model_admin.get_object(request, str(job_id))
+    if job is None:
+        raise Http404("no such job")
+    return job
+
+
+def may_edit(request, job: Job) -> bool:
+    return user_has_role(user=request.user, project=job.project, required=Role.EDITOR)
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def job_live_data(job: Job, *, since_step: int | None = None) -> dict:
+    """What the job page shows and refreshes: state, progress, timing, metrics and events."""
+    elapsed, eta = job_timing(job=job, now=timezone.now())
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "state_label": job.get_state_display(),
+        "terminal": job.state in TERMINAL_STATES,
+        "progress": job.progress,
+        "progress_text": f"{job.progress * 100:.0f}%",
+        "progress_message": job.progress_message,
+        "cancel_requested": job.cancel_requested_at is not None,
+        "elapsed_seconds": elapsed,
+        "elapsed": duration_text(elapsed),
+        "eta_seconds": eta,
+        "eta": duration_text(eta),
+        "since_step": since_step,
+        "metrics": {name: [list(point) for point in points]
+                    for name, points in job_metric_series(job=job, since_step=since_step).items()
+                    if is_learning_curve(name)},
+        "events": [
+            {
+                "id": event.pk,
+                "time": timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                "level": event.level,
+                "attempt": event.attempt,
+                "message": event.message,
+            }
+            for event in job_events_latest(job=job, limit=EVENTS_SHOWN)
+        ],
+    }
+
+
+def _admin_link(name: str, pk) -> str | None:
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def made_links(job: Job) -> list[dict]:
+    """Links to what the job read and made: model versions and dataset versions."""
+    links = []
+    result, spec = job.result or {}, job.spec or {}
+    if job.state == JobState.SUCCEEDED and job.kind == "fine_tune" and result.get("model_version_id"):
+        label = f"model {result.get('model', '')} v{result.get('version', '')}".strip()
+        links.append({"id": "job-model-version", "label": f"Made {label}",
+                      "url": _admin_link("admin:registry_modelversion_change", result["model_version_id"])})
+    if job.state == JobState.SUCCEEDED and result.get("dataset_version_id"):
+        links.append({"id": "job-dataset-version", "label": f"Made dataset version v{result.get('version', '')}",
+                      "url": _admin_link("admin:datasets_datasetversion_change", result["dataset_version_id"])})
+    if job.kind == "batch_inference" and spec.get("model_version_id"):
+        links.append({"id": "job-input-model-version", "label": "Model version used",
+                      "url": _admin_link("admin:registry_modelversion_change", spec["model_version_id"])})
+    if job.kind in ("fine_tune", "batch_inference") and spec.get("dataset_version_id"):
+        links.append({"id": "job-input-dataset-version", "label": "Dataset version read",
+                      "url": _admin_link("admin:datasets_datasetversion_change", spec["dataset_version_id"])})
+    return [link for link in links if link["url"]]
+
+
+# --- The job page ----------------------------------------------------------------------------
+
+
+def job_page(model_admin, request, job_id, extra_context=None):
+    job = visible_job(model_admin, request, job_id)
+    editor = may_edit(request, job)
+    live = job_live_data(job)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"{job.kind} job {job.pk}",
+        "subtitle": None,
+        "job": job,
+        "live": live,
+        "spec_json": json.dumps(job.spec, indent=2, sort_keys=True),
+        "result_json": json.dumps(job.result, indent=2, sort_keys=True) if job.result is not None else "",
+        "links": made_links(job),
+        "retries": list(job.retries.order_by("created_at", "id").values_list("pk", flat=True)),
+        "can_cancel": editor and job.state in (JobState.QUEUED, JobState.RUNNING),
+        "can_retry": editor and job.state in (JobState.FAILED, JobState.CANCELLED),
+        "has_predictions": job.kind == "batch_inference" and job.state == JobState.SUCCEEDED,
+        "live_url": reverse("admin:jobs_job_live", args=[job.pk]),
+        **(extra_context or {}),
+    }
+    return TemplateResponse(request, "admin/jobs/job/detail.html", context)
+
+
+def job_live(model_admin, request, job_id):
+    job = visible_job(model_admin, request, job_id)
+    since = request.GET.get("since_step")
+    try:
+        since_step = int(since) if since not in (None, "") else None
+    except ValueError:
+        return JsonResponse({"error": "since_step must be a whole number"}, status=400)
+    return JsonResponse(job_live_data(job, since_step=since_step))
+
+
+def _editable_job(model_admin, request, job_id) -> Job:
+    job = visible_job(model_admin, request, job_id)
+    if not may_edit(request, job):
+        raise PermissionDenied("cancelling and retrying jobs needs the editor role")
+    return job
+
+
+def _message_of(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def job_cancel_view(model_admin, request, job_id):
+    job = _editable_job(model_admin, request, job_id)
+    try:
+        job = job_cancel(job=job)
+    except ValidationError as error:
+        messages.error(request, _message_of(error))
+    else:
+        if job.state == JobState.CANCELLED:
+            messages.success(request, f"Job {job.pk} was cancelled.")
+        else:
+            messages.success(request, f"Job {job.pk} was asked to stop; its worker stops at its next check.")
+    return redirect("admin:jobs_job_change", job.pk)
+
+
+def job_retry_view(model_admin, request, job_id):
+    job = _editable_job(model_admin, request, job_id)
+    try:
+        retry = job_retry(job=job, created_by=request.user)
+    except ValidationError as error:
+        messages.error(request, _message_of(error))
+        return redirect("admin:jobs_job_change", job.pk)
+    messages.success(request, f"Job {job.pk} runs again as job {retry.pk}.")
+    return redirect("admin:jobs_job_change", retry.pk)
+
+
+def job_predictions(model_admin, request, job_id):
+    job = visible_job(model_admin, request, job_id)
+    try:
+        return predictions_response(job=job)
+    except ValidationError as error:
+        raise Http404(_message_of(error)) from None
+
+
+# --- Launch forms ----------------------------------------------------------------------------
+
+
+def _require_editor_somewhere(request) -> None:
+    if not projects_where(request.user, Role.EDITOR).exists():
+        raise PermissionDenied("launching jobs needs the editor role in a project")
+
+
+def _launch_page(model_admin, request, form, *, title: str, launch_name: str, ready: bool = True):
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        "form": form,
+        "fieldsets": form.fieldsets(),
+        "ready": ready,
+        "action_url": reverse(launch_name),
+    }
+    return TemplateResponse(request, "admin/jobs/job/launch.html", context)
+
+
+def _launched(request, job: Job):
+    messages.success(request, f"Job {job.pk} ({job.kind}) is queued.")
+    return redirect("admin:jobs_job_change", job.pk)
+
+
+def launch_fine_tune(model_admin, request):
+    _require_editor_somewhere(request)
+    if request.method == "POST":
+        form = FineTuneLaunchForm(request.POST, user=request.user)
+        if form.is_valid() and form.ready:
+            try:
+                job = fine_tune_submit(**form.submit_arguments(), created_by=request.user)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return _launched(request, job)
+    else:
+        # ?project=&task= (and any other field) fill the form in; choosing a task reloads it.
+        form = FineTuneLaunchForm(initial=request.GET.dict(), user=request.user)
+    return _launch_page(model_admin, request, form, title="Launch fine-tune",
+                        launch_name="admin:jobs_job_launch_fine_tune", ready=form.ready)
+
+
+def launch_batch_inference(model_admin, request):
+    _require_editor_somewhere(request)
+    if request.method == "POST":
+        form = BatchInferenceLaunchForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                job = batch_inference_submit(**form.submit_arguments(), created_by=request.user)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return _launched(request, job)
+    else:
+        initial = request.GET.dict()
+        chosen = None
+        if initial.get("model_version", "").isdigit():
+            chosen = ModelVersion.objects.filter(
+                pk=initial["model_version"], model__project__in=projects_where(request.user, Role.EDITOR)
+            ).select_related("model__project").first()
+        if chosen is None:
+            initial.pop("model_version", None)
+        form = BatchInferenceLaunchForm(initial=initial, user=request.user,
+                                        project=chosen.model.project if chosen else None)
+    return _launch_page(model_admin, request, form, title="Launch batch inference",
+                        launch_name="admin:jobs_job_launch_batch_inference")

@@ -1,0 +1,24 @@
+// The fine-tune form is built from the chosen task: choosing a project or a task reloads it
+// (GET ?project=&task=) so the fields fit that task.
+(function () {
+  "use strict";
+  function reload(form) {
+    var params = new URLSearchParams();
+    ["project", "task"].forEach(function (name) {
+      var field = form.elements[name];
+      if (field && field.value) params.set(name, field.value);
+    });
+    window.location.assign(form.getAttribute("action") + "?" + params.toString());
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("launch-form");
+    var load = document.getElementById("load-task");
+    if (!form || !load) return;
+    ["id_project", "id_task"].forEach(function (id) {
+      var select = document.getElementById(id);
+      if (select) select.addEventListener("change", function () { reload(form); });
+    });
+    // The button is for browsers without JavaScript; here a change of either select reloads.
+    load.hidden = true;
+  });
+})();

@@ -1,0 +1,81 @@
+"""Who may enter the admin, and what each role sees of projects, members and the audit log."""
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from indus.tenancy.models import AuditEntry, Membership, Role
+from indus.tenancy.services import audit_entry_create
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(username: str, password: str = "pw") -> tuple[Client, object]:
+    client = Client()
+    response = client.post(reverse("admin:login"), {"username": username, "password": password,
+                                                    "next": reverse("admin:index")})
+    return client, response
+
+
+def test_a_project_member_signs_in_without_being_staff(project):
+    member = get_user_model().objects.create_user(username="bob", password="pw")
+    Membership.objects.create(project=project, user=member, role=Role.VIEWER)
+    assert not member.is_staff
+    client, response = sign_in("bob")
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_user_of_no_project_is_told_why_they_cannot_enter(db):
+    get_user_model().objects.create_user(username="carol", password="pw")
+    client, response = sign_in("carol")
+    assert response.status_code == 200
+    assert "belongs to no project yet" in response.content.decode()
+    assert client.get(reverse("admin:index")).status_code == 302  # back to the login page
+
+
+def test_members_see_only_their_projects(admin_client_as, project, other_project):
+    viewer = admin_client_as(Role.VIEWER)
+    listing = viewer.get(reverse("admin:tenancy_project_changelist")).content.decode()
+    assert project.slug in listing and other_project.slug not in listing
+    # Another project's page does not exist for them, as in the API.
+    response = viewer.get(reverse("admin:tenancy_project_change", args=[other_project.pk]))
+    assert response.status_code == 404 and other_project.name not in response.content.decode()
+
+
+def test_only_owners_manage_members(admin_client_as, project):
+    editor = admin_client_as(Role.EDITOR)
+    page = editor.get(reverse("admin:tenancy_membership_changelist")).content.decode()
+    assert "editor-member" in page  # members are visible to every member...
+    assert reverse("admin:tenancy_membership_add") not in page  # ...but only owners add them
+    newcomer = get_user_model().objects.create_user(username="dave", password="pw")
+    response = editor.post(reverse("admin:tenancy_membership_add"),
+                           {"project": project.pk, "user": newcomer.pk, "role": Role.OWNER})
+    assert response.status_code == 403
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+    owner = admin_client_as(Role.OWNER, username="olivia")
+    response = owner.post(reverse("admin:tenancy_membership_add"),
+                          {"project": project.pk, "user": newcomer.pk, "role": Role.VIEWER})
+    assert response.status_code == 302
+    assert Membership.objects.get(user=newcomer).role == Role.VIEWER
+
+
+def test_an_owner_cannot_add_members_to_a_project_they_do_not_own(admin_client_as, other_project):
+    owner = admin_client_as(Role.OWNER)
+    newcomer = get_user_model().objects.create_user(username="dave", password="pw")
+    response = owner.post(reverse("admin:tenancy_membership_add"),
+                          {"project": other_project.pk, "user": newcomer.pk, "role": Role.VIEWER})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+
+def test_the_audit_log_is_for_owners_of_the_project(admin_client_as, user, project, other_project):
+    for where in (project, other_project):
+        audit_entry_create(project=where, actor=user, action=f"dataset.upload.{where.slug}", target=where)
+    owner = admin_client_as(Role.OWNER)
+    log = owner.get(reverse("admin:tenancy_auditentry_changelist")).content.decode()
+    assert f"dataset.upload.{project.slug}" in log and f"dataset.upload.{other_project.slug}" not in log
+    editor = admin_client_as(Role.EDITOR)
+    assert editor.get(reverse("admin:tenancy_auditentry_changelist")).status_code == 403
+    assert AuditEntry.objects.count() == 2
