@@ -1,8 +1,8 @@
 """The admin's dataset forms. They only collect input: the services check it (file type and
 size, the task, a duplicate name) and the admin shows their errors next to these fields."""
 from django import forms
-from django.core.exceptions import ValidationError
 
+from indus.core.admin_forms import ServiceErrorsForm
 from indus.core.admin_scoping import projects_where
 from indus.tenancy.models import Role
 
@@ -15,7 +15,7 @@ def task_choices() -> list[tuple[str, str]]:
     return [("", "— none —")] + [(name, f"{name} — {tasks[name].title}") for name in sorted(tasks)]
 
 
-class DatasetUploadForm(forms.Form):
+class DatasetUploadForm(ServiceErrorsForm):
     """A file to import as a new version of a dataset."""
 
     # A plain text value shown as a select: which tasks exist is for `dataset_upload` to say,
@@ -54,14 +54,6 @@ class DatasetUploadForm(forms.Form):
             "encoding": data["encoding"] or "utf-8",
             "delimiter": "\t" if data["delimiter"] == "\\t" else data["delimiter"] or ",",
         }
-
-    def add_service_error(self, error: ValidationError) -> None:
-        """Show a service's error next to the field it names, or above the form otherwise."""
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
 
 
 class DatasetAddForm(DatasetUploadForm):

@@ -1,9 +1,10 @@
 """The admin's forms that launch jobs. They only gather and type the values: the services
 (`fine_tune_submit`, `batch_inference_submit`) decide what is valid, and their field-keyed
-errors are put back next to the fields here (`add_service_errors`)."""
+errors are put back next to the fields (`ServiceErrorsForm`)."""
 from django import forms
 from django.core.exceptions import ValidationError
 
+from indus.core.admin_forms import ServiceErrorsForm
 from indus.core.admin_scoping import projects_where
 from indus.datasets.models import DatasetVersion
 from indus.inference.services import BAD_ROW_POLICIES, MAX_BATCH_SIZE, OUTPUT_FORMATS
@@ -39,20 +40,6 @@ def hyperparameter_field(spec: Hyperparameter) -> forms.Field:
     return forms.FloatField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
 
 
-def add_service_errors(form: forms.Form, error: ValidationError, rename=None) -> None:
-    """Show a service's ValidationError on the form: each message next to the field it names
-    (after `rename(key) -> field name or None`), the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, messages in error.message_dict.items():
-        field = rename(key) if rename else key
-        if field in form.fields:
-            form.add_error(field, messages)
-        else:
-            form.add_error(None, [f"{key}: {message}" for message in messages])
-
-
 class _ChoosesTask:
     """Reads a field's value before validation (from the data, or the initial values of an
     unbound form), or None when it is missing or not a valid choice."""
@@ -68,7 +55,7 @@ class _ChoosesTask:
             return None
 
 
-class FineTuneLaunchForm(_ChoosesTask, forms.Form):
+class FineTuneLaunchForm(_ChoosesTask, ServiceErrorsForm):
     """Choose a project and a task; the rest of the form is then built from the task's contract
     and the Hyperparameter table."""
 
@@ -151,7 +138,7 @@ class FineTuneLaunchForm(_ChoosesTask, forms.Form):
             try:
                 validate_hyperparameters({h.name: data[h.name] for h in HYPERPARAMETERS}, backbone=backbone)
             except ValidationError as error:
-                self.add_service_errors(error)
+                self.add_service_error(error)
         return data
 
     def submit_arguments(self) -> dict:
@@ -168,24 +155,20 @@ class FineTuneLaunchForm(_ChoosesTask, forms.Form):
             "hyperparameters": {h.name: data[h.name] for h in HYPERPARAMETERS},
         }
 
-    def add_service_errors(self, error: ValidationError) -> None:
+    def add_service_error(self, error: ValidationError) -> None:
         """The service names a hyperparameter "hyperparameters.<name>": its message goes next to
         the field of that name, or above the hyperparameters when no field has it."""
         if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
+            return super().add_service_error(error)
         for key, messages in error.message_dict.items():
-            if key == "hyperparameters" or key.startswith("hyperparameters."):
-                name = key.removeprefix("hyperparameters.")
-                if name in BY_NAME:
-                    self.add_error(name, messages)
-                else:
-                    self.hyperparameter_errors += [m if key == "hyperparameters" else f"{name}: {m}" for m in messages]
+            name = key.removeprefix("hyperparameters.")
+            if key == "hyperparameters" or (key != name and name not in BY_NAME):
+                self.hyperparameter_errors += [m if key == "hyperparameters" else f"{name}: {m}" for m in messages]
             else:
-                add_service_errors(self, ValidationError({key: messages}))
+                super().add_service_error(ValidationError({name: messages}))
 
 
-class BatchInferenceLaunchForm(forms.Form):
+class BatchInferenceLaunchForm(ServiceErrorsForm):
     model_version = ModelVersionChoiceField(queryset=ModelVersion.objects.none(),
                                             empty_label="— choose a model version —")
     dataset_version = DatasetVersionChoiceField(queryset=DatasetVersion.objects.none(),
@@ -243,5 +226,4 @@ class BatchInferenceLaunchForm(forms.Form):
             "batch_size": data["batch_size"],
         }
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        add_service_errors(self, error, rename=lambda key: "explain_top" if key == "explain" else key)
+    service_fields = {"explain": "explain_top"}

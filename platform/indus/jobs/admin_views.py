@@ -235,7 +235,7 @@ def launch_fine_tune(model_admin, request):
             try:
                 job = fine_tune_submit(**form.submit_arguments(), created_by=request.user)
             except ValidationError as error:
-                form.add_service_errors(error)
+                form.add_service_error(error)
             else:
                 return _launched(request, job)
     else:
@@ -253,7 +253,7 @@ def launch_batch_inference(model_admin, request):
             try:
                 job = batch_inference_submit(**form.submit_arguments(), created_by=request.user)
             except ValidationError as error:
-                form.add_service_errors(error)
+                form.add_service_error(error)
             else:
                 return _launched(request, job)
     else:
