@@ -1,10 +1,11 @@
 """One batch-inference run over N short rows with a small BERT; prints seconds and peak RSS.
 
-Run by `bench.inference --million` in a fresh process per size, so each peak is its own.
+`prepare DIR N` writes the model and the input file; `run DIR N`, in a fresh process, runs the
+job on them as a worker would. `bench.inference --million` calls both per size, so each peak
+is the runtime's own and not the memory that building the input took.
 """
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,34 +24,34 @@ SMALL_BERT = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads":
 CHUNK = 100_000
 
 
-def main(rows: int) -> None:
+def prepare(folder: Path, rows: int) -> None:
     registry = build_registry()
     task = registry.tasks["retail.support_intent"]
     backbone = registry.backbones["minilm"].factory
     sample = skewed_texts(CHUNK)
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-        labels = list(task.target.labels)
-        train = pa.table({"message": sample[:200], "intent": [labels[i % len(labels)] for i in range(200)]})
-        model = build_model(task=task.as_dict(), backbone_factory=backbone, head_factory=registry.heads[task.head].factory,
-                            train_table=train, backbone_options={"config": SMALL_BERT, "max_length": 64})
-        save_model(model, scratch / "model", backbone_factory=backbone)
-        input_path = scratch / "input.parquet"
-        schema = pa.schema([("ticket_id", pa.int64()), ("message", pa.string())])
-        with pa_parquet.ParquetWriter(input_path, schema) as writer:
-            for start in range(0, rows, CHUNK):
-                count = min(CHUNK, rows - start)
-                writer.write_table(pa.table({"ticket_id": np.arange(start, start + count), "message": sample[:count]}, schema=schema))
-        del sample, model
-        spec = InferenceSpec(model_dir=str(scratch / "model"), input_path=str(input_path), input_format="parquet",
-                             output_dir=str(scratch / "work"), output_path=str(scratch / "out.parquet"),
-                             output_format="parquet", id_column="ticket_id", batch_size=256)
-        started = time.perf_counter()
-        result = run_inference(spec, SilentEvents())
-        seconds = time.perf_counter() - started
-        assert result["rows"] == rows
+    labels = list(task.target.labels)
+    train = pa.table({"message": sample[:200], "intent": [labels[i % len(labels)] for i in range(200)]})
+    model = build_model(task=task.as_dict(), backbone_factory=backbone, head_factory=registry.heads[task.head].factory,
+                        train_table=train, backbone_options={"config": SMALL_BERT, "max_length": 64})
+    save_model(model, folder / "model", backbone_factory=backbone)
+    schema = pa.schema([("ticket_id", pa.int64()), ("message", pa.string())])
+    with pa_parquet.ParquetWriter(folder / "input.parquet", schema) as writer:
+        for start in range(0, rows, CHUNK):
+            count = min(CHUNK, rows - start)
+            writer.write_table(pa.table({"ticket_id": np.arange(start, start + count), "message": sample[:count]}, schema=schema))
+
+
+def run(folder: Path, rows: int) -> None:
+    spec = InferenceSpec(model_dir=str(folder / "model"), input_path=str(folder / "input.parquet"), input_format="parquet",
+                         output_dir=str(folder / "work"), output_path=str(folder / "out.parquet"),
+                         output_format="parquet", id_column="ticket_id", batch_size=256)
+    started = time.perf_counter()
+    result = run_inference(spec, SilentEvents())
+    seconds = time.perf_counter() - started
+    assert result["rows"] == rows
     print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    step, folder, rows = sys.argv[1:]
+    {"prepare": prepare, "run": run}[step](Path(folder), int(rows))
