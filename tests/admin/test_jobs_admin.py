@@ -10,6 +10,7 @@ from django.urls import reverse
 from indus.core.storage import artifact_storage
 from indus.datasets.models import DatasetVersion
 from indus.datasets.services import dataset_create, dataset_version_create
+from indus.evaluation.services import evaluation_submit
 from indus.jobs import services
 from indus.jobs.models import Job
 from indus.jobs.states import JobState
@@ -317,6 +318,19 @@ def test_a_succeeded_fine_tune_links_to_its_model_version(viewer, project, model
     html = viewer.get(page(job)).content.decode()
     assert reverse("admin:registry_modelversion_change", args=[model_version.pk]) in html
     assert 'id="job-model-version"' in html
+
+
+def test_an_evaluate_job_links_to_what_it_read_and_claims_to_make_nothing(viewer, project, model_version, stored_version):
+    labelled = stored_version(pa.table({"ticket_id": [1, 2], "message": ["where is my parcel", "refund please"],
+                                        "intent": ["delivery", "refund"]}))
+    job = evaluation_submit(project=project, model_version=model_version, dataset_version=labelled)
+    lease = services.job_claim(job_id=job.pk, worker="w1")
+    # An evaluate job's result names the dataset version it scored, which it did not make.
+    services.job_succeed(lease=lease, result={"dataset_version_id": labelled.pk, "model_version_id": model_version.pk,
+                                              "metrics": {"accuracy": 1.0}})
+    html = viewer.get(page(job)).content.decode()
+    assert 'id="job-input-model-version"' in html and 'id="job-input-dataset-version"' in html
+    assert 'id="job-dataset-version"' not in html and 'id="job-model-version"' not in html
 
 
 # --- Predictions ------------------------------------------------------------------------------

@@ -100,6 +100,10 @@ def _admin_link(name: str, pk) -> str | None:
         return None
 
 
+# The kinds whose result is a new dataset version; an evaluate job's result names the one it read.
+DATASET_MAKERS = ("import", "sample", "sql_import")
+
+
 def made_links(job: Job) -> list[dict]:
     """Links to what the job read and made: model versions and dataset versions."""
     links = []
@@ -108,13 +112,13 @@ def made_links(job: Job) -> list[dict]:
         label = f"model {result.get('model', '')} v{result.get('version', '')}".strip()
         links.append({"id": "job-model-version", "label": f"Made {label}",
                       "url": _admin_link("admin:registry_modelversion_change", result["model_version_id"])})
-    if job.state == JobState.SUCCEEDED and result.get("dataset_version_id"):
+    if job.state == JobState.SUCCEEDED and job.kind in DATASET_MAKERS and result.get("dataset_version_id"):
         links.append({"id": "job-dataset-version", "label": f"Made dataset version v{result.get('version', '')}",
                       "url": _admin_link("admin:datasets_datasetversion_change", result["dataset_version_id"])})
-    if job.kind == "batch_inference" and spec.get("model_version_id"):
+    if job.kind in ("batch_inference", "evaluate") and spec.get("model_version_id"):
         links.append({"id": "job-input-model-version", "label": "Model version used",
                       "url": _admin_link("admin:registry_modelversion_change", spec["model_version_id"])})
-    if job.kind in ("fine_tune", "batch_inference") and spec.get("dataset_version_id"):
+    if job.kind in ("fine_tune", "batch_inference", "evaluate") and spec.get("dataset_version_id"):
         links.append({"id": "job-input-dataset-version", "label": "Dataset version read",
                       "url": _admin_link("admin:datasets_datasetversion_change", spec["dataset_version_id"])})
     return [link for link in links if link["url"]]
