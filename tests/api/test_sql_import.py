@@ -274,3 +274,13 @@ def test_a_write_hidden_in_a_postgresql_function_is_refused_by_the_read_only_ses
     assert job.error == f"the database refused the query: {refusal}"
     assert pg_sales.rows() == PG_ROWS
     assert not DatasetVersion.objects.filter(source="sql").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_the_usual_postgresql_spellings_mean_the_installed_driver(from_sql, pg_sales, scheme):
+    # postgres:// is how DATABASE_URL spells it; plain postgresql:// names a driver not installed.
+    url = pg_sales.url.replace("postgresql+psycopg://", f"{scheme}://", 1)
+    job = run(from_sql(url, "SELECT count(*) AS sales FROM sales").json()["id"])
+    assert job.state == "succeeded", job.error
+    assert job.spec["url"].startswith("postgresql+psycopg://")

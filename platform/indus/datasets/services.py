@@ -161,7 +161,9 @@ def dataset_import_sql(
     if not 1 <= timeout_seconds <= limit:
         raise field_error("timeout_seconds", f"must be between 1 and {limit} (INDUS_SQL_IMPORT_TIMEOUT_SECONDS)")
     task = _checked_task_name(task)
-    connection = SqlConnection.objects.create(dataset=dataset, url=url.strip(), created_by=created_by)
+    connection = SqlConnection.objects.create(
+        dataset=dataset, url=checked.render_as_string(hide_password=False), created_by=created_by
+    )
     return job_create(
         project=dataset.project,
         kind="sql_import",

@@ -50,6 +50,11 @@ def checked_read_only_query(query: str) -> str:
     return query.strip().rstrip(";").rstrip()
 
 
+# Spellings people write for PostgreSQL (the scheme of DATABASE_URL, SQLAlchemy's default
+# driver, which is not installed) mean the driver that is: psycopg 3.
+POSTGRESQL_SCHEMES = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg"}
+
+
 def checked_url(raw_url: str) -> URL:
     """A URL whose dialect and driver this installation has, that reads no file outside the
     allowed folders and is not the platform's own database; else a ValidationError on `url`."""
@@ -59,6 +64,7 @@ def checked_url(raw_url: str) -> URL:
         # The text is not repeated: it may hold a password.
         raise field_error("url", "not an SQLAlchemy URL; write it as dialect+driver://user:password@host/database, "
                                  "e.g. postgresql+psycopg://reader@db.example.com/sales") from None
+    url = url.set(drivername=POSTGRESQL_SCHEMES.get(url.drivername, url.drivername))
     try:
         url.get_dialect().import_dbapi()
     except NoSuchModuleError:
