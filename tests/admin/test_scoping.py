@@ -79,3 +79,27 @@ def test_the_audit_log_is_for_owners_of_the_project(admin_client_as, user, proje
     editor = admin_client_as(Role.EDITOR)
     assert editor.get(reverse("admin:tenancy_auditentry_changelist")).status_code == 403
     assert AuditEntry.objects.count() == 2
+
+
+def test_the_last_owner_can_be_neither_demoted_nor_removed(admin_client_as, user, project):
+    # `user` (alice) is the project's only owner until another is made.
+    owner = Client()
+    owner.force_login(user)
+    alice = Membership.objects.get(project=project, user=user)
+    change_url = reverse("admin:tenancy_membership_change", args=[alice.pk])
+
+    response = owner.post(change_url, {"role": Role.VIEWER})
+    assert response.status_code == 200
+    assert "is the last owner of credit" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.role == Role.OWNER
+
+    assert "deletelink" not in owner.get(change_url).content.decode()
+    assert owner.post(reverse("admin:tenancy_membership_delete", args=[alice.pk]), {"post": "yes"}).status_code == 403
+    assert Membership.objects.filter(pk=alice.pk).exists()
+
+    # With a second owner, the first may step down.
+    admin_client_as(Role.OWNER, username="olivia")
+    assert owner.post(change_url, {"role": Role.VIEWER}).status_code == 302
+    alice.refresh_from_db()
+    assert alice.role == Role.VIEWER

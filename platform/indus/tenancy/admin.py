@@ -1,16 +1,29 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from indus.core.admin_scoping import ProjectScopedAdmin, ScopedInline
 from indus.tenancy.models import ApiToken, AuditEntry, Membership, Project, Role
-from indus.tenancy.services import api_token_revoke
+from indus.tenancy.services import (
+    api_token_revoke,
+    membership_change_role,
+    membership_check_demotion,
+    membership_is_last_owner,
+    membership_remove,
+    membership_set,
+)
 
 
 class MembershipInline(ScopedInline, admin.TabularInline):
+    """The project's members at a glance; they are added, changed and removed on the
+    memberships page, where the services keep at least one owner."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
-    # Owners manage members, as in the API.
-    change_role = Role.OWNER
+    fields = ["user", "role", "created_at"]
+    readonly_fields = fields
+    show_change_link = True
+    change_role = None
 
     def parent_project(self, obj):
         return obj
@@ -33,12 +46,57 @@ class ProjectAdmin(ProjectScopedAdmin):
         return request.user.is_superuser
 
 
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["project", "user", "role"]
+
+    def clean(self):
+        data = super().clean()
+        # The instance still holds the stored role here; a demotion must leave another owner.
+        if self.instance.pk and data.get("role") and not Role(data["role"]).allows(Role.OWNER):
+            try:
+                membership_check_demotion(membership=self.instance)
+            except ValidationError as error:
+                self.add_error("role", error.messages)
+        return data
+
+
 @admin.register(Membership)
 class MembershipAdmin(ProjectScopedAdmin):
+    """Owners manage their projects' members; the writes go through the services, which keep
+    at least one owner in every project."""
+
+    form = MembershipForm
     list_display = ["project", "user", "role", "created_at"]
     list_filter = ["role", ("project", admin.RelatedOnlyFieldListFilter)]
     autocomplete_fields = ["user", "project"]
     add_role = change_role = delete_role = Role.OWNER
+
+    def get_readonly_fields(self, request, obj=None):
+        # A membership is a person in a project: either changing would be another membership.
+        return ["project", "user"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            membership_change_role(membership=Membership.objects.get(pk=obj.pk), role=obj.role)
+        else:
+            membership_set(project=obj.project, user=obj.user, role=obj.role)
+
+    def has_delete_permission(self, request, obj=None):
+        # The last owner cannot be removed: no delete button, and a 403 for a forged request.
+        if obj is not None and membership_is_last_owner(membership=obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        membership_remove(membership=obj)
+
+    def get_actions(self, request):
+        # Removing several at once could take away every owner; one at a time is checked.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

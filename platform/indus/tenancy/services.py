@@ -56,14 +56,31 @@ def membership_remove(*, membership: Membership) -> None:
     membership.delete()
 
 
+def _other_owners(membership: Membership, *, lock: bool = False):
+    owners = Membership.objects.filter(project_id=membership.project_id, role=Role.OWNER)
+    # Locking the project's owners keeps two owners demoting each other from both succeeding.
+    return (owners.select_for_update() if lock else owners).exclude(pk=membership.pk)
+
+
 def _refuse_losing_the_last_owner(membership: Membership) -> None:
-    # Locks the project's owners so two owners demoting each other cannot both succeed.
-    owners = Membership.objects.select_for_update().filter(project_id=membership.project_id, role=Role.OWNER)
-    if not owners.exclude(pk=membership.pk).exists():
+    if not _other_owners(membership, lock=True).exists():
         raise field_error(
             "role", f"{membership.user} is the last owner of {membership.project}; make someone else owner first",
             code="last_owner",
         )
+
+
+@transaction.atomic
+def membership_check_demotion(*, membership: Membership) -> None:
+    """Raise the error `membership_change_role` would give for taking the owner role away, so a
+    form can show it before anything is written."""
+    if membership.role == Role.OWNER:
+        _refuse_losing_the_last_owner(membership)
+
+
+def membership_is_last_owner(*, membership: Membership) -> bool:
+    """Whether removing the membership would leave its project without an owner."""
+    return membership.role == Role.OWNER and not _other_owners(membership).exists()
 
 
 # --- API tokens -----------------------------------------------------------------------------
