@@ -226,7 +226,14 @@ def _launch_page(model_admin, request, form, *, title: str, launch_name: str, re
     return TemplateResponse(request, "admin/jobs/job/launch.html", context)
 
 
-def _launched(request, job: Job):
+def _submitted(request, form, submit):
+    """Submit the form's job through its service: the redirect to the new job's page, or None
+    with the service's errors put next to the form's fields."""
+    try:
+        job = submit(**form.submit_arguments(), created_by=request.user)
+    except ValidationError as error:
+        form.add_service_error(error)
+        return None
     messages.success(request, f"Job {job.pk} ({job.kind}) is queued.")
     return redirect("admin:jobs_job_change", job.pk)
 
@@ -235,13 +242,8 @@ def launch_fine_tune(model_admin, request):
     _require_editor_somewhere(request)
     if request.method == "POST":
         form = FineTuneLaunchForm(request.POST, user=request.user)
-        if form.is_valid() and form.ready:
-            try:
-                job = fine_tune_submit(**form.submit_arguments(), created_by=request.user)
-            except ValidationError as error:
-                form.add_service_error(error)
-            else:
-                return _launched(request, job)
+        if form.is_valid() and form.ready and (launched := _submitted(request, form, fine_tune_submit)):
+            return launched
     else:
         # ?project=&task= (and any other field) fill the form in; choosing a task reloads it.
         form = FineTuneLaunchForm(initial=request.GET.dict(), user=request.user)
@@ -253,13 +255,8 @@ def launch_batch_inference(model_admin, request):
     _require_editor_somewhere(request)
     if request.method == "POST":
         form = BatchInferenceLaunchForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                job = batch_inference_submit(**form.submit_arguments(), created_by=request.user)
-            except ValidationError as error:
-                form.add_service_error(error)
-            else:
-                return _launched(request, job)
+        if form.is_valid() and (launched := _submitted(request, form, batch_inference_submit)):
+            return launched
     else:
         initial = request.GET.dict()
         chosen = None
