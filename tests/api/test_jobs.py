@@ -114,6 +114,15 @@ def test_list_filters_by_state_kind_and_creation_time(world, editor):
     assert (bad.status_code, bad.json()["error"]["field"]) == (400, "state")
 
 
+@pytest.mark.parametrize("moment", ["0382-02-26T18:02:02.820-18:20", "2026-01-01T00:00+15:00"])
+def test_a_time_zone_offset_no_clock_keeps_is_a_clear_error(world, editor, moment):
+    # PostgreSQL refuses offsets past ±15:59: checked here, they never reach the database.
+    bad = editor.get(JOBS_URL, {"created_before": moment})
+    assert (bad.status_code, bad.json()["error"]["field"]) == (400, "created_before")
+    assert "between -14:00 and +14:00" in bad.json()["error"]["message"]
+    assert editor.get(JOBS_URL, {"created_after": "2026-01-01T00:00+14:00"}).status_code == 200
+
+
 def test_lists_are_paginated_with_a_capped_page_size(world, editor):
     for _ in range(3):
         job_services.job_create(project=world.project, kind="import", spec={})

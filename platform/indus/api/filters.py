@@ -1,5 +1,9 @@
 """Query-string filters of the list endpoints (django-filter)."""
+from datetime import timedelta
+
 import django_filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 from indus.datasets.models import Dataset
 from indus.jobs.models import Job
@@ -19,12 +23,28 @@ class FilterSet(django_filters.FilterSet):
         return valid and not blank
 
 
+# No place keeps a clock beyond UTC±14:00; PostgreSQL refuses offsets past ±15:59 outright.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+class TimeOnEarthField(IsoDateTimeField):
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None and moment.utcoffset() is not None and abs(moment.utcoffset()) > MAX_UTC_OFFSET:
+            raise ValidationError("the time zone offset must be between -14:00 and +14:00", code="invalid")
+        return moment
+
+
+class TimeOnEarthFilter(django_filters.IsoDateTimeFilter):
+    field_class = TimeOnEarthField
+
+
 class JobFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=JobState.choices)
     kind = django_filters.CharFilter(help_text="e.g. fine_tune, import, sql_import")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
+    created_after = TimeOnEarthFilter(field_name="created_at", lookup_expr="gte",
                                                      help_text="ISO 8601, inclusive")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt",
+    created_before = TimeOnEarthFilter(field_name="created_at", lookup_expr="lt",
                                                       help_text="ISO 8601, exclusive")
 
     class Meta:
