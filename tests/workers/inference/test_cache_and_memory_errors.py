@@ -13,6 +13,7 @@ from tests.workers.inference.conftest import RecordedEvents, make_spec, read_out
 def test_the_second_job_gets_the_same_loaded_model(tmp_path, text_model_dir):
     cache = ModelCache()
     first = run_inference(make_spec(tmp_path / "first", text_model_dir, reviews(20)), RecordedEvents(), cache=cache)
+    assert len(cache) == 1  # the job loaded the model into the cache it was given, empty as it was
     model = cache.get(text_model_dir)
     second = run_inference(make_spec(tmp_path / "second", text_model_dir, reviews(20, seed=3)), RecordedEvents(), cache=cache)
     assert cache.get(text_model_dir) is model and len(cache) == 1

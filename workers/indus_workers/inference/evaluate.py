@@ -49,7 +49,7 @@ def evaluate_model(spec: EvaluationSpec, events: RunEvents, *, cache: ModelCache
     `{"stopped": True, ...}` when the run was asked to stop. Raises `InferenceInputError` for
     missing columns, a value of the wrong type, or a target the model cannot have predicted."""
     started = time.perf_counter()
-    model = (cache or shared_cache).get(spec.model_dir)
+    model = (shared_cache if cache is None else cache).get(spec.model_dir)
     task = model.task
     target_column = task["target"]["column"]
     whole_file = _featurizes_whole_file(model)

@@ -88,16 +88,20 @@ class BatchPredictor:
         except (torch.cuda.OutOfMemoryError, RuntimeError) as error:
             if not is_out_of_memory(error) or len(batch) == 1:
                 raise
-            # Long texts can make one batch too big for the device: halve it rather than fail
-            # the job, and keep halving as long as a half still does not fit.
-            self.out_of_memory_splits += 1
-            if self.plan.device.type == "cuda":
-                torch.cuda.empty_cache()
-            middle = len(positions) // 2
-            return (self._compute_batch(examples, positions[:middle], compute)
-                    + self._compute_batch(examples, positions[middle:], compute))
-        self._count_tokens(batch)
-        return [(positions, result)]
+        else:
+            self._count_tokens(batch)
+            return [(positions, result)]
+        # Long texts can make one batch too big for the device: halve it rather than fail the
+        # job, and keep halving as long as a half still does not fit. The halves run after the
+        # `except` block, not in it: there the error's traceback still holds the failed
+        # attempt's frames and the activations they had on the device, so each half would find
+        # that memory taken and fail again.
+        self.out_of_memory_splits += 1
+        if self.plan.device.type == "cuda":
+            torch.cuda.empty_cache()
+        middle = len(positions) // 2
+        return (self._compute_batch(examples, positions[:middle], compute)
+                + self._compute_batch(examples, positions[middle:], compute))
 
     def _precision(self):
         if self.plan.uses_mixed_precision:

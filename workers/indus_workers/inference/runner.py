@@ -57,7 +57,7 @@ def run_inference(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache |
     computed when earlier parts came from a previous run, else None; `stopped` is True when the
     job was asked to stop (finished parts are kept and a later run continues after them)."""
     started = time.perf_counter()
-    cache = cache or shared_cache
+    cache = shared_cache if cache is None else cache  # not `or`: an empty cache is falsy
     full_model = cache.get(spec.model_dir)
     compute = _compute_for(full_model)
     columns = model_input_columns(full_model.task)
