@@ -10,7 +10,7 @@ SERVICE_URLS := DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
 # this platform must not depend on.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup demo test test-embedded test-services bench clean
+.PHONY: setup demo test test-embedded test-services bench bench-gpu clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -53,6 +53,11 @@ test-services: setup $(CHROMIUM)
 bench: setup
 	$(PY) -m bench.fine_tuning
 	$(PY) -m bench.inference --million
+
+# On a machine with a CUDA GPU: the inference benchmark in bf16 (`make test` there also runs the
+# GPU tests, which skip elsewhere).
+bench-gpu: setup
+	$(PY) -m bench.inference --device cuda --rows 16000
 
 clean:
 	rm -rf var/ .pytest_cache

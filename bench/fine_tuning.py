@@ -14,17 +14,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pa_parquet
 import torch
 from transformers import AutoModel, AutoTokenizer
 
 from bench.report import print_table
-from bench.support import SilentEvents
+from bench.support import train_on_platform
 from indus.plugins.manager import build_registry
 from indus_workers.backbones.text import default_model_path
-from indus_workers.training.spec import ComponentSpec, Hyperparameters, TrainingSpec
 from indus_workers.training.splits import split_rows
-from indus_workers.training.trainer import train
 
 TASK, SAMPLE = "retail.support_intent", "retail.support_messages"
 SETTINGS = dict(learning_rate=1e-4, batch_size=32, weight_decay=0.01, warmup_ratio=0.0, early_stopping_patience=0,
@@ -76,18 +73,8 @@ def plain_loop(texts, labels, train_rows, validation_rows, *, epochs: int, seed:
             "validation_accuracy": (predicted == targets[rows]).float().mean().item(), "padding": padding}
 
 
-def platform(task, table, *, epochs: int, work: Path) -> dict:
-    registry = build_registry()
-    data_path = work / "data.parquet"
-    pa_parquet.write_table(table, data_path)
-    spec = TrainingSpec(
-        task=task.as_dict(),
-        head=ComponentSpec("classification", registry.heads["classification"].factory),
-        backbone=ComponentSpec("minilm", registry.backbones["minilm"].factory),
-        data_path=str(data_path), output_dir=str(work / "model"), checkpoint_dir=str(work / "checkpoints"),
-        hyperparameters=Hyperparameters(epochs=epochs, **SETTINGS),
-    )
-    result = train(spec, SilentEvents())
+def platform(table, *, epochs: int, work: Path) -> dict:
+    result = train_on_platform(TASK, table, work, epochs=epochs, **SETTINGS)
     training = result["training"]
     return {"seconds": training["runtime_seconds"], "samples_per_second": training["samples_per_second"],
             "validation_accuracy": result["history"][-1]["eval_accuracy"], "padding": training["padding_share"]}
@@ -111,7 +98,7 @@ def main() -> None:
     splits = split_rows(table.num_rows, seed=SETTINGS["seed"], strata=labels,
                         validation_fraction=SETTINGS["validation_fraction"], test_fraction=SETTINGS["test_fraction"])
     with tempfile.TemporaryDirectory() as work:
-        ours = platform(task, table, epochs=args.epochs, work=Path(work))
+        ours = platform(table, epochs=args.epochs, work=Path(work))
     plain = plain_loop(texts, labels, splits.train, splits.validation, epochs=args.epochs, seed=SETTINGS["seed"])
     print_table(
         f"Fine-tuning MiniLM on {TASK}: {len(splits.train)} training rows x {args.epochs} epochs, "
