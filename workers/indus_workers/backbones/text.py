@@ -59,9 +59,11 @@ class TextFeaturizer(RowFeaturizer):
             encoded = self.tokenizer(words, is_split_into_words=True, truncation=True, max_length=self.max_length)
         else:
             encoded = self.tokenizer(self._texts(table), truncation=True, max_length=self.max_length)
+        # Columns looked up once: `name in encoded` per row cost more than the tokenising did.
+        columns = {name: encoded[name] for name in self.input_names if name in encoded}
         examples = []
         for index in range(table.num_rows):
-            example = {name: encoded[name][index] for name in self.input_names if name in encoded}
+            example = {name: column[index] for name, column in columns.items()}
             example["length"] = len(example["input_ids"])
             if self.token_level:
                 example["word_ids"] = encoded.word_ids(index)

@@ -52,8 +52,8 @@ class ClassificationHead(TaskHead):
     def decode(self, predictions: dict[str, torch.Tensor]) -> list[dict]:
         names = self.label_index.names
         return [
-            {"label": names[label], "score": row[label].item(), "probabilities": probabilities_by_label(names, row)}
-            for label, row in zip(predictions["label"].tolist(), predictions["probabilities"])
+            {"label": names[label], "score": row[label], "probabilities": probabilities_by_label(names, row)}
+            for label, row in zip(predictions["label"].tolist(), predictions["probabilities"].tolist())
         ]
 
 
@@ -86,8 +86,8 @@ class MultiLabelHead(TaskHead):
         names = self.label_index.names
         return [
             {
-                "labels": [name for name, chosen in zip(names, chosen_row.tolist()) if chosen],
+                "labels": [name for name, chosen in zip(names, chosen_row) if chosen],
                 "probabilities": probabilities_by_label(names, row),
             }
-            for chosen_row, row in zip(predictions["labels"], predictions["probabilities"])
+            for chosen_row, row in zip(predictions["labels"].tolist(), predictions["probabilities"].tolist())
         ]

@@ -1,7 +1,6 @@
 """Label names <-> ids for the heads that predict labels, and the layer that scores them."""
 from collections.abc import Iterable, Sequence
 
-import torch
 from torch import nn
 
 DROPOUT = 0.1
@@ -44,5 +43,7 @@ def linear_scorer(hidden_size: int, outputs: int) -> nn.Module:
     return nn.Sequential(nn.Dropout(DROPOUT), nn.Linear(hidden_size, outputs))
 
 
-def probabilities_by_label(names: Sequence[str], probabilities: torch.Tensor) -> dict[str, float]:
-    return dict(zip(names, probabilities.tolist()))
+def probabilities_by_label(names: Sequence[str], probabilities: Sequence[float]) -> dict[str, float]:
+    """One row's probabilities by label name; decoders pass rows of one `tolist()` per batch,
+    which is much cheaper than a conversion per row."""
+    return dict(zip(names, probabilities, strict=True))

@@ -48,5 +48,5 @@ class OrdinalHead(TaskHead):
         names = self.level_index.names
         return [
             {"level": names[level], "probabilities": probabilities_by_label(names, row)}
-            for level, row in zip(predictions["level"].tolist(), predictions["probabilities"])
+            for level, row in zip(predictions["level"].tolist(), predictions["probabilities"].tolist())
         ]

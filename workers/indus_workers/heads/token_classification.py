@@ -17,9 +17,9 @@ class TokenClassificationHead(ClassificationHead):
     def decode(self, predictions) -> list[dict]:
         # One entry per sub-token, padding included; the caller keeps each word's first one.
         return [
-            {"tags": self.label_index.names_of(tags), "scores": scores.tolist()}
+            {"tags": self.label_index.names_of(tags), "scores": scores}
             for tags, scores in zip(
                 predictions["label"].tolist(),
-                predictions["probabilities"].max(dim=-1).values,
+                predictions["probabilities"].max(dim=-1).values.tolist(),
             )
         ]
