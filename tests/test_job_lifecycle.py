@@ -142,3 +142,37 @@ def test_a_non_finite_metric_becomes_a_warning_not_a_point(project):
     services.job_record_metric(lease=lease, name="loss", step=3, value=float("nan"))
     assert not job.metrics.exists()
     assert job.events.filter(level="warning", message="loss is nan at step 3").exists()
+
+
+@pytest.fixture
+def cleaned_kinds(settings):
+    cleanup = {"queue": "cpu", "after_success": "tests.support.runners.cleanup_marker"}
+    settings.INDUS_JOB_KINDS = {
+        **settings.INDUS_JOB_KINDS,
+        "test.succeeds": {"runner": "tests.support.runners.succeeding_runner", **cleanup},
+        "test.fails": {"runner": "tests.support.runners.failing_runner", **cleanup},
+    }
+
+
+# execute_job closes the thread's connection, as a worker does: these need real transactions.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind,cleaned", [("test.succeeds", True), ("test.fails", False)])
+def test_after_success_cleans_up_only_after_a_success(project, cleaned_kinds, tmp_path, kind, cleaned):
+    from indus.jobs.execution import execute_job
+
+    marker = tmp_path / "cleaned"
+    job = services.job_create(project=project, kind=kind, spec={"cleaned": str(marker)})
+    outcome = execute_job(job_id=job.pk, worker="w1")
+    assert outcome == ("succeeded" if cleaned else "failed")
+    assert marker.exists() is cleaned  # a failed job keeps what a retry needs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_cleanup_leaves_the_success_standing(project, cleaned_kinds, tmp_path, caplog):
+    from indus.jobs.execution import execute_job
+
+    job = services.job_create(project=project, kind="test.succeeds", spec={"cleaned": str(tmp_path / "x"), "cleanup_fails": True})
+    assert execute_job(job_id=job.pk, worker="w1") == "succeeded"
+    job.refresh_from_db()
+    assert (job.state, job.result) == (JobState.SUCCEEDED, {"done": True})
+    assert "cleaning up after it failed" in caplog.text

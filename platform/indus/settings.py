@@ -163,9 +163,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024**2
 
 # --- Jobs -----------------------------------------------------------------------------------
 # Every job kind names the function that runs it (imported only inside a worker) and the
-# queue whose workers can run it. ML kinds go to `gpu`; data kinds to `cpu`.
+# queue whose workers can run it. ML kinds go to `gpu`; data kinds to `cpu`. `after_success`
+# cleans up once the job has succeeded (indus.jobs.kinds).
 INDUS_JOB_KINDS = {
-    "import": {"runner": "indus.datasets.importing.run_import_job", "queue": "cpu"},
+    "import": {"runner": "indus.datasets.importing.run_import_job", "queue": "cpu",
+               "after_success": "indus.datasets.importing.discard_upload"},
     "sample": {"runner": "indus.datasets.sampling.run_sample_job", "queue": "cpu"},
     "fine_tune": {"runner": "indus.training.runner.run_fine_tune_job", "queue": "gpu"},
     "sql_import": {"runner": "indus.datasets.sql_import.run_sql_import_job", "queue": "cpu"},

@@ -34,6 +34,7 @@ def test_uploaded_csv_becomes_a_profiled_version(worker, dataset, upload, finish
     assert (income["missing"], income["min"], income["max"]) == (1, 31000, 52000)
     assert stored_table(version).column("purpose").to_pylist() == ["car", "house", "car"]
     assert version.import_job == job
+    assert not artifact_storage().exists(job.spec["upload_path"])  # the version holds the data now
 
 
 @pytest.mark.parametrize("name,content", [
@@ -58,6 +59,7 @@ def test_same_content_twice_is_one_version(worker, dataset, upload, finished):
     assert second.state == "succeeded"
     assert second.result == {**first.result, "created": False}
     assert dataset.versions.count() == 1
+    assert not artifact_storage().exists(second.spec["upload_path"])
 
 
 @pytest.mark.parametrize("content,message", [
@@ -80,6 +82,7 @@ def test_bad_files_fail_clearly_and_change_nothing(worker, dataset, upload, fini
     assert worker.alive, "a bad file must never bring the worker down"
     assert list(dataset.versions.all()) == [before]
     assert stored_table(before).num_rows == 3
+    assert artifact_storage().exists(job.spec["upload_path"])  # kept for a retry
 
 
 def test_declared_encoding_imports_latin1(worker, dataset, upload, finished):

@@ -4,6 +4,9 @@ It runs on a `cpu` worker. The file is read twice, both times as a stream: once 
 (the version's address) and check its text encoding, once to convert it to Parquet while
 profiling each column (see `snapshots`).
 """
+from contextlib import suppress
+from pathlib import Path
+
 from indus.core.storage import artifact_storage
 from indus.datasets import snapshots
 from indus.datasets.models import Dataset, DatasetVersion
@@ -49,6 +52,19 @@ def run_import_job(context: JobContext) -> dict:
             source=DatasetVersion.Source.UPLOAD,
             source_name=spec["original_name"],
         )
+
+
+def discard_upload(spec: dict) -> None:
+    """The staged upload, once its import succeeded: the version holds the data now. A failed
+    or cancelled import keeps it, for a retry."""
+    storage = artifact_storage()
+    storage.delete(spec["upload_path"])
+    try:
+        folder = Path(storage.path(spec["upload_path"])).parent  # each upload has its own folder
+    except NotImplementedError:  # an object store: no folders to leave behind
+        return
+    with suppress(OSError):  # not empty, or already gone: leave it
+        folder.rmdir()
 
 
 def _read_errors_as_input_errors(batches):

@@ -112,4 +112,17 @@ def execute_job(*, job_id: int, worker: str) -> str:
     finally:
         heartbeat.stopped.set()
         heartbeat.join()
-    return "succeeded" if services.job_succeed(lease=lease, result=result or {}) else "lease lost"
+    if not services.job_succeed(lease=lease, result=result or {}):
+        return "lease lost"
+    _after_success(job)
+    return "succeeded"
+
+
+def _after_success(job: Job) -> None:
+    hook = job_kind(job.kind).after_success
+    if hook is None:
+        return
+    try:
+        import_string(hook)(job.spec)
+    except Exception:  # the job's result stands; what was not freed is only disk
+        logger.exception("job %s succeeded, but cleaning up after it failed", job.pk)
