@@ -21,6 +21,7 @@ from indus.training.hyperparameters import HYPERPARAMETERS
 TASK = "finance.news_sentiment"
 FINE_TUNE = reverse("admin:jobs_job_launch_fine_tune")
 BATCH = reverse("admin:jobs_job_launch_batch_inference")
+EVALUATE = reverse("admin:jobs_job_launch_evaluate")
 
 
 def page(job: Job, action: str = "change") -> str:
@@ -216,6 +217,35 @@ def test_a_valid_batch_launch_queues_the_job(editor, model_version, support_tick
     assert (job.spec["int8"], job.spec["explain"], job.spec["id_column"]) == (True, {"top": 5}, "ticket_id")
 
 
+# --- Launching an evaluation -------------------------------------------------------------------
+
+
+def test_the_evaluate_form_preselects_a_model_version_from_its_page(editor, model_version):
+    version_page = editor.get(reverse("admin:registry_modelversion_change", args=[model_version.pk])).content.decode()
+    assert f'href="{EVALUATE}?model_version={model_version.pk}"' in version_page
+    html = editor.get(EVALUATE, {"model_version": model_version.pk}).content.decode()
+    assert re.search(rf'<option value="{model_version.pk}" selected>', html)
+    assert 'id="id_dataset_version"' in html and "target column" in html and 'id="id_output_format"' not in html
+
+
+def test_an_evaluation_needs_the_target_column_next_to_the_dataset(editor, model_version, support_tickets):
+    response = editor.post(EVALUATE, {"model_version": model_version.pk, "dataset_version": support_tickets.pk})
+    assert response.status_code == 200
+    assert "column 'intent' is missing" in " ".join(response.context["form"].errors["dataset_version"])
+    assert "column &#x27;intent&#x27; is missing" in field_row(response.content.decode(), "dataset_version")
+    assert not Job.objects.exists()
+
+
+def test_a_valid_evaluation_queues_the_job(editor, model_version, stored_version):
+    labelled = stored_version(pa.table({"ticket_id": [1, 2], "message": ["where is my parcel", "refund please"],
+                                        "intent": ["order_status", "refund_status"]}))
+    response = editor.post(EVALUATE, {"model_version": model_version.pk, "dataset_version": labelled.pk})
+    job = Job.objects.get()
+    assert response["Location"] == page(job)
+    assert (job.kind, job.queue, job.created_by) == ("evaluate", "gpu", editor.user)
+    assert job.spec == {"model_version_id": model_version.pk, "dataset_version_id": labelled.pk}
+
+
 # --- Roles ------------------------------------------------------------------------------------
 
 
@@ -226,6 +256,7 @@ def test_a_viewer_sees_the_jobs_but_cannot_launch_cancel_or_retry(viewer, projec
     assert f">{queued.pk}<" in listing and "Launch fine-tune" not in listing
     assert viewer.get(FINE_TUNE).status_code == 403
     assert viewer.get(BATCH).status_code == 403
+    assert viewer.get(EVALUATE).status_code == 403 and viewer.post(EVALUATE, {}).status_code == 403
     assert viewer.post(FINE_TUNE, {}).status_code == 403
     job_page = viewer.get(page(queued)).content.decode()
     assert 'id="job-state"' in job_page and 'id="job-cancel"' not in job_page
@@ -238,7 +269,7 @@ def test_a_viewer_sees_the_jobs_but_cannot_launch_cancel_or_retry(viewer, projec
 
 def test_an_editor_sees_the_launch_buttons(editor):
     listing = editor.get(reverse("admin:jobs_job_changelist")).content.decode()
-    assert "Launch fine-tune" in listing and f'href="{FINE_TUNE}"' in listing and f'href="{BATCH}"' in listing
+    assert "Launch fine-tune" in listing and all(f'href="{url}"' in listing for url in (FINE_TUNE, BATCH, EVALUATE))
 
 
 def test_another_projects_job_does_not_exist_for_a_member(editor, other_project):

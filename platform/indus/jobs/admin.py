@@ -38,6 +38,7 @@ class JobAdmin(ProjectScopedAdmin):
             path("launch/fine-tune/", view(admin_views.launch_fine_tune), name="jobs_job_launch_fine_tune"),
             path("launch/batch-inference/", view(admin_views.launch_batch_inference),
                  name="jobs_job_launch_batch_inference"),
+            path("launch/evaluate/", view(admin_views.launch_evaluate), name="jobs_job_launch_evaluate"),
             path("<int:job_id>/live/", view(admin_views.job_live), name="jobs_job_live"),
             path("<int:job_id>/cancel/", view(admin_views.job_cancel_view, post_only=True), name="jobs_job_cancel"),
             path("<int:job_id>/retry/", view(admin_views.job_retry_view, post_only=True), name="jobs_job_retry"),

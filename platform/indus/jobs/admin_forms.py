@@ -168,24 +168,15 @@ class FineTuneLaunchForm(_ChoosesTask, ServiceErrorsForm):
                 super().add_service_error(ValidationError({name: messages}))
 
 
-class BatchInferenceLaunchForm(ServiceErrorsForm):
+class ModelOnDataForm(ServiceErrorsForm):
+    """A model version of the user's editor projects and a dataset version to run it on (of the
+    model's project when it is chosen; the service checks the pair either way)."""
+
     model_version = ModelVersionChoiceField(queryset=ModelVersion.objects.none(),
                                             empty_label="— choose a model version —")
     dataset_version = DatasetVersionChoiceField(queryset=DatasetVersion.objects.none(),
                                                 empty_label="— choose a dataset version —",
                                                 help_text="the rows to predict for, in the model's project")
-    output_format = forms.ChoiceField(choices=[(f, f) for f in OUTPUT_FORMATS], initial="parquet")
-    id_column = forms.CharField(required=False,
-                                help_text="a column copied to the output; empty: the task's id column if present")
-    on_bad_rows = forms.ChoiceField(
-        choices=[(p, {"fail": "fail: stop before any compute", "mark": "mark: an error column per bad row"}.get(p, p))
-                 for p in BAD_ROW_POLICIES],
-        initial="fail",
-    )
-    int8 = forms.BooleanField(required=False, label="Int8", help_text="dynamic int8 quantisation on CPU workers")
-    explain_top = forms.IntegerField(required=False, label="Explain rows",
-                                     help_text="explain the K highest-scoring rows; empty: explain none")
-    batch_size = forms.IntegerField(initial=64, help_text=f"rows per forward pass, 1 to {MAX_BATCH_SIZE}")
 
     def __init__(self, *args, user, project: Project | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,10 +192,44 @@ class BatchInferenceLaunchForm(ServiceErrorsForm):
         )
         field.with_project = project is None and len(projects) > 1
 
+    def input_fieldset(self) -> dict:
+        return {"id": "fieldset-input", "title": "Model and data", "fields": [self["model_version"], self["dataset_version"]]}
+
+    def model_on_data(self) -> dict:
+        version = self.cleaned_data["model_version"]
+        return {"project": version.model.project, "model_version": version, "dataset_version": self.cleaned_data["dataset_version"]}
+
+
+class EvaluateLaunchForm(ModelOnDataForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dataset_version"].help_text = "labelled rows to score the model on: they need the task's target column"
+
+    def fieldsets(self) -> list[dict]:
+        return [self.input_fieldset()]
+
+    def submit_arguments(self) -> dict:
+        """The keyword arguments of `evaluation_submit` (but created_by)."""
+        return self.model_on_data()
+
+
+class BatchInferenceLaunchForm(ModelOnDataForm):
+    output_format = forms.ChoiceField(choices=[(f, f) for f in OUTPUT_FORMATS], initial="parquet")
+    id_column = forms.CharField(required=False,
+                                help_text="a column copied to the output; empty: the task's id column if present")
+    on_bad_rows = forms.ChoiceField(
+        choices=[(p, {"fail": "fail: stop before any compute", "mark": "mark: an error column per bad row"}.get(p, p))
+                 for p in BAD_ROW_POLICIES],
+        initial="fail",
+    )
+    int8 = forms.BooleanField(required=False, label="Int8", help_text="dynamic int8 quantisation on CPU workers")
+    explain_top = forms.IntegerField(required=False, label="Explain rows",
+                                     help_text="explain the K highest-scoring rows; empty: explain none")
+    batch_size = forms.IntegerField(initial=64, help_text=f"rows per forward pass, 1 to {MAX_BATCH_SIZE}")
+
     def fieldsets(self) -> list[dict]:
         return [
-            {"id": "fieldset-input", "title": "Model and data",
-             "fields": [self["model_version"], self["dataset_version"]]},
+            self.input_fieldset(),
             {"id": "fieldset-options", "title": "Options",
              "fields": [self[name] for name in
                         ["output_format", "id_column", "on_bad_rows", "int8", "explain_top", "batch_size"]]},
@@ -213,11 +238,8 @@ class BatchInferenceLaunchForm(ServiceErrorsForm):
     def submit_arguments(self) -> dict:
         """The keyword arguments of `batch_inference_submit` (but created_by)."""
         data = self.cleaned_data
-        version = data["model_version"]
         return {
-            "project": version.model.project,
-            "model_version": version,
-            "dataset_version": data["dataset_version"],
+            **self.model_on_data(),
             "output_format": data["output_format"],
             "id_column": data["id_column"] or None,
             "on_bad_rows": data["on_bad_rows"],

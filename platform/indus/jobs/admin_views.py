@@ -11,9 +11,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from indus.core.admin_scoping import projects_where
+from indus.evaluation.services import evaluation_submit
 from indus.inference.predictions_file import predictions_response
 from indus.inference.services import batch_inference_submit
-from indus.jobs.admin_forms import BatchInferenceLaunchForm, FineTuneLaunchForm
+from indus.jobs.admin_forms import BatchInferenceLaunchForm, EvaluateLaunchForm, FineTuneLaunchForm
 from indus.jobs.models import Job
 from indus.jobs.selectors import job_events_latest, job_metric_series, job_timing
 from indus.jobs.services import job_cancel, job_retry
@@ -251,11 +252,13 @@ def launch_fine_tune(model_admin, request):
                         launch_name="admin:jobs_job_launch_fine_tune", ready=form.ready)
 
 
-def launch_batch_inference(model_admin, request):
+def _launch_model_on_data(model_admin, request, form_class, submit, *, title: str, launch_name: str):
+    """A form of a model version and a dataset version; `?model_version=` preselects the model
+    and narrows the datasets to its project."""
     _require_editor_somewhere(request)
     if request.method == "POST":
-        form = BatchInferenceLaunchForm(request.POST, user=request.user)
-        if form.is_valid() and (launched := _submitted(request, form, batch_inference_submit)):
+        form = form_class(request.POST, user=request.user)
+        if form.is_valid() and (launched := _submitted(request, form, submit)):
             return launched
     else:
         initial = request.GET.dict()
@@ -266,7 +269,15 @@ def launch_batch_inference(model_admin, request):
             ).select_related("model__project").first()
         if chosen is None:
             initial.pop("model_version", None)
-        form = BatchInferenceLaunchForm(initial=initial, user=request.user,
-                                        project=chosen.model.project if chosen else None)
-    return _launch_page(model_admin, request, form, title="Launch batch inference",
-                        launch_name="admin:jobs_job_launch_batch_inference")
+        form = form_class(initial=initial, user=request.user, project=chosen.model.project if chosen else None)
+    return _launch_page(model_admin, request, form, title=title, launch_name=launch_name)
+
+
+def launch_batch_inference(model_admin, request):
+    return _launch_model_on_data(model_admin, request, BatchInferenceLaunchForm, batch_inference_submit,
+                                 title="Launch batch inference", launch_name="admin:jobs_job_launch_batch_inference")
+
+
+def launch_evaluate(model_admin, request):
+    return _launch_model_on_data(model_admin, request, EvaluateLaunchForm, evaluation_submit,
+                                 title="Launch evaluation", launch_name="admin:jobs_job_launch_evaluate")

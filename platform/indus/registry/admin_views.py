@@ -96,6 +96,7 @@ def version_page_context(request, version: ModelVersion) -> dict:
     task_metrics = task_metric_names(version.model.task)
     metrics, baseline = version_metric_rows(version, task_metrics)
     launch = _admin_url("admin:jobs_job_launch_batch_inference")
+    evaluate = _admin_url("admin:jobs_job_launch_evaluate")
     may_edit = user_has_role(user=request.user, project=project, required=Role.EDITOR)
     return {
         "version": version,
@@ -133,6 +134,7 @@ def version_page_context(request, version: ModelVersion) -> dict:
         ),
         "download_url": reverse("admin:registry_modelversion_download", args=[version.pk]),
         "launch_batch_inference_url": f"{launch}?model_version={version.pk}" if launch and may_edit else None,
+        "launch_evaluate_url": f"{evaluate}?model_version={version.pk}" if evaluate and may_edit else None,
     }
 
 
