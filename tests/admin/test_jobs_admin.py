@@ -326,10 +326,12 @@ def test_the_live_json_reports_progress_metrics_and_events(viewer, project):
     assert live["metrics"] == {"eval_accuracy": [[2, 0.7]], "loss": [[1, 0.9], [2, 0.6], [3, 0.4]]}
     assert live["events"][-1]["message"] == "tokenised 120 rows" and live["events"][-1]["attempt"] == 1
     assert live["elapsed"] != "—" and live["eta"] != "—"
+    assert live["started"] != "—" and live["attempts"] == "1 of 3 (queue cpu, worker w1)"
     assert viewer.get(page(job, "live"), {"since_step": 2}).json()["metrics"] == {"loss": [[3, 0.4]]}
 
     html = viewer.get(page(job)).content.decode()
-    for element in ('id="job-progress"', 'id="job-progress-text"', 'id="job-elapsed"', 'id="job-eta"',
+    assert f'<td id="job-started">{live["started"]}</td>' in html
+    for element in ('id="job-progress"', 'id="job-progress-text"', 'id="job-elapsed"', 'id="job-eta"', 'id="job-attempts"',
                     'id="metric-charts"', 'id="job-events"', 'id="job-live-data"', "jobs/job_live.js"):
         assert element in html
     assert '<progress id="job-progress" max="1" value="0.25">' in html

@@ -61,14 +61,21 @@ def duration_text(seconds: float | None) -> str:
     return f"{secs}s"
 
 
+def local_time_text(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+
+
 def job_live_data(job: Job, *, since_step: int | None = None) -> dict:
-    """What the job page shows and refreshes: state, progress, timing, metrics and events."""
+    """What the job page shows and refreshes: state, start, attempts, progress, timing, metrics
+    and events."""
     elapsed, eta = job_timing(job=job, now=timezone.now())
     return {
         "id": job.pk,
         "state": job.state,
         "state_label": job.get_state_display(),
         "terminal": job.state in TERMINAL_STATES,
+        "started": local_time_text(job.started_at),
+        "attempts": f"{job.attempts} of {job.max_attempts} (queue {job.queue}" + (f", worker {job.worker})" if job.worker else ")"),
         "progress": job.progress,
         "progress_text": f"{job.progress * 100:.0f}%",
         "progress_message": job.progress_message,
@@ -84,7 +91,7 @@ def job_live_data(job: Job, *, since_step: int | None = None) -> dict:
         "events": [
             {
                 "id": event.pk,
-                "time": timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                "time": local_time_text(event.created_at),
                 "level": event.level,
                 "attempt": event.attempt,
                 "message": event.message,

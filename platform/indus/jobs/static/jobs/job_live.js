@@ -131,6 +131,8 @@
     if (state) state.setAttribute("data-state", data.state);
     var requested = document.getElementById("job-cancel-requested");
     if (requested) requested.hidden = !data.cancel_requested || data.terminal;
+    setText("job-started", data.started);
+    setText("job-attempts", data.attempts);
     setText("job-elapsed", data.elapsed);
     setText("job-eta", data.eta);
     merge(data.metrics);
