@@ -1,6 +1,9 @@
 """Workers killed in the middle of ML jobs. Each test starts its own workers, so the job is
 certainly held by the worker it kills."""
 import io
+import os
+import signal
+from pathlib import Path
 
 import pyarrow.parquet as pa_parquet
 import pytest
@@ -52,3 +55,38 @@ def test_killed_worker_inference_resumes_with_each_row_once(
     with artifact_storage().open(job.result["output_path"], "rb") as stored:
         ids = pa_parquet.read_table(io.BytesIO(stored.read())).column("ticket_id").to_pylist()
     assert len(ids) == 4000 and len(set(ids)) == 4000
+
+
+def training_processes(job) -> list[int]:
+    """The processes running this job's training (the torchrun agent and its ranks): each names
+    a file of the job's work folder on its command line."""
+    marker = f"job-{job.pk}{os.sep}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:  # ended meanwhile
+                continue
+            if b"indus_workers.training" in command and marker in command:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc (Linux)")
+def test_a_killed_worker_takes_every_ddp_training_process_with_it(worker_factory, project, dataset, finished):
+    worker = worker_factory()
+    sample = finished(dataset_generate_sample(dataset=dataset, sample="finance.card_transactions", rows=2000, seed=1))
+    version = DatasetVersion.objects.get(pk=sample.result["dataset_version_id"])
+    job = fine_tune_submit(project=project, dataset_version=version, task="finance.fraud_detection", model_name="fraud",
+                           processes=2, hyperparameters={"epochs": 200, "batch_size": 64, "learning_rate": 1e-3})
+    wait_for(lambda: len(training_processes(job)) >= 3 and job.metrics.exists(), timeout=300,
+             message="the torchrun agent and its two ranks to train")
+    worker.kill()
+    try:
+        # torchrun's ranks are the agent's children, not the worker's: they must go too, or
+        # they would race the attempt that replaces this one.
+        wait_for(lambda: not training_processes(job), timeout=20, message="the training processes to end with their worker")
+    finally:
+        for pid in training_processes(job):  # a failed test must not leave them training
+            os.kill(pid, signal.SIGKILL)

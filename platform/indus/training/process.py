@@ -3,8 +3,9 @@
 The Celery task never imports torch: it starts `python -m indus_workers.training` (or torchrun
 for several processes), relays the JSON-line events the run writes to the job's services,
 turns a cancellation into a stop file the run checks at every step, and reads the result file
-the run writes last. The run dies with the worker process (PR_SET_PDEATHSIG), so a worker
-killed mid-job leaves no training behind to race the attempt that replaces it.
+the run writes last. The run dies with the worker process (PR_SET_PDEATHSIG; under torchrun
+each rank also dies with the agent), so a worker killed mid-job leaves no training behind to
+race the attempt that replaces it.
 """
 import ctypes
 import json

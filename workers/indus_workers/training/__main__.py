@@ -5,7 +5,10 @@ process reports events and writes the result. Exit codes: 0 done, 2 the input wa
 message is in the result file), 1 anything else.
 """
 import argparse
+import ctypes
 import json
+import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -15,7 +18,23 @@ from indus_workers.events import JsonlRunEvents
 from indus_workers.training.spec import TrainingSpec
 
 
+PR_SET_PDEATHSIG = 1
+_PARENT = os.getppid()
+
+
+def die_with_the_torchrun_agent() -> None:
+    """Under torchrun each rank is the agent's child, in a session of its own; only the agent is
+    set to die with the worker (indus.training.process). Without this a rank of a killed worker
+    could train on, and race the attempt that replaces it."""
+    if "LOCAL_RANK" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != _PARENT:  # the agent died before the request: no signal will come
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
+    die_with_the_torchrun_agent()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name in ("--spec", "--events", "--stop-file", "--result"):
         parser.add_argument(name, required=True)
