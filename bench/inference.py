@@ -9,9 +9,10 @@ One model over one length-skewed file of customer-service messages, three ways:
   writing the output file; in full precision, then (on the CPU) with int8 on.
 
 The model is MiniLM fine-tuned by the platform, as a job would, on 1,200 of the retail plugin's
-support messages for three epochs; the file holds 4,000 other messages of the same kind. Served
-data resembles what the model learnt from, and int8 is judged on that: a model scoring text
-unlike its training data sits near its decision boundaries, where any rounding flips decisions.
+support messages (960 after its validation and test splits) for three epochs; the file holds
+4,000 other messages of the same kind. Served data resembles what the model learnt from, and
+int8 is judged on that: a model scoring text unlike its training data sits near its decision
+boundaries, where any rounding flips decisions.
 Each message gets a long-tailed number of sentences that fit any intent ("I have been a
 customer for years."), so most are short and a few run to hundreds of words.
 
