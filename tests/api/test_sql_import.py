@@ -242,6 +242,21 @@ def test_a_postgresql_query_snapshots_with_its_types(world, api_client, from_sql
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_numeric_without_a_declared_scale_whose_decimals_grow_is_stored_as_float(from_sql, pg_sales):
+    # A bare numeric: one decimal in the first partitions, three after row 20,000.
+    query = "SELECT id, CASE WHEN id < 20000 THEN id * 0.5 ELSE id * 0.125 END AS share, amount FROM sales ORDER BY id"
+    job = run(from_sql(pg_sales.url, query, timeout_seconds=60).json()["id"])
+    assert job.state == "succeeded", job.error
+    version = DatasetVersion.objects.get(pk=job.result["dataset_version_id"])
+    types = {c["name"]: c["type"] for c in version.columns}
+    assert (types["share"], types["amount"]) == ("double", "decimal128(38, 2)")  # a declared scale stays exact
+    with artifact_storage().open(version.data_path, "rb") as stored:
+        share = pa_parquet.read_table(stored, columns=["share"]).column("share").to_pylist()
+    assert (share[1], share[-1]) == (0.5, (PG_ROWS - 1) * 0.125)
+    assert job.events.filter(message__contains="column 'share' has no declared scale: stored as float64").exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_slow_postgresql_query_is_stopped_by_the_database_and_says_so(from_sql, pg_sales):
     started = time.monotonic()
     job = run(from_sql(pg_sales.url, "SELECT pg_sleep(5) AS slept", timeout_seconds=1).json()["id"])

@@ -9,7 +9,7 @@ partitions for any other database. The URL's password never reaches a log or an 
 """
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pyarrow as pa
@@ -76,7 +76,7 @@ def _snapshot(context: JobContext, connection: Connection, dataset: Dataset, dea
     return snapshots.store_batches(
         context,
         dataset=dataset,
-        batches=_record_batches(result, deadline),
+        batches=_record_batches(result, deadline, log=context.log),
         # The row count is unknown until the end: progress stays at 0 and the message counts rows.
         progress=lambda: 0.0,
         source=DatasetVersion.Source.SQL,
@@ -123,8 +123,9 @@ def _without_password(error: SQLAlchemyError, url) -> str:
     return message[:500]
 
 
-def _record_batches(result: Result, deadline: float) -> Iterator[pa.RecordBatch]:
+def _record_batches(result: Result, deadline: float, *, log: Callable[[str], None]) -> Iterator[pa.RecordBatch]:
     names = list(result.keys())
+    without_scale = _columns_without_declared_scale(result)
     batches = (
         pa.RecordBatch.from_arrays([_column(values) for values in zip(*rows)], names=names)
         for rows in _partitions_in_time(result, deadline)
@@ -136,20 +137,37 @@ def _record_batches(result: Result, deadline: float) -> Iterator[pa.RecordBatch]
             break
     if not held:
         raise JobInputError("the query returned no rows")
-    schema = pa.schema([_widened(field) for field in _unified(held)])
+    inferred = _unified(held)
+    schema = pa.schema([_widened(field, scale_declared=field.name not in without_scale) for field in inferred])
+    for first, stored in zip(inferred, schema):
+        if pa.types.is_decimal(first.type) and not pa.types.is_decimal(stored.type):
+            log(f"column {first.name!r} has no declared scale: stored as float64; "
+                "CAST it to numeric(precision, scale) in the query to keep exact decimals")
     rows_before = 0
     for batch in itertools.chain(held, batches):
         yield _cast(batch, schema, rows_before)
         rows_before += batch.num_rows
 
 
-def _widened(field: pa.Field) -> pa.Field:
+def _columns_without_declared_scale(result: Result) -> set[str]:
+    """Columns whose scale the driver's cursor description (PEP 249: name first, scale sixth)
+    gives as None: PostgreSQL's bare `numeric` and numeric expressions. It says None of
+    non-numeric columns too; only decimals read it."""
+    description = getattr(getattr(result, "cursor", None), "description", None) or ()
+    return {column[0] for column in description if len(column) > 5 and column[5] is None}
+
+
+def _widened(field: pa.Field, *, scale_declared: bool) -> pa.Field:
     """The column's type, made to fit the partitions still to come: a column still untyped
     (all NULL so far) becomes text, and a decimal takes the largest precision at its scale,
     because arrow infers each partition's precision from its own values (12.50 is decimal(4, 2),
-    1250.00 decimal(6, 2)), so a later partition of larger amounts would not fit."""
+    1250.00 decimal(6, 2)), so a later partition of larger amounts would not fit. A decimal
+    without a declared scale becomes float64: its values may carry more digits later (0.5, then
+    0.125) than any scale taken from the first rows could hold."""
     if pa.types.is_null(field.type):
         return field.with_type(pa.string())
+    if pa.types.is_decimal(field.type) and not scale_declared:
+        return field.with_type(pa.float64())
     if pa.types.is_decimal128(field.type):
         return field.with_type(pa.decimal128(38, field.type.scale))
     if pa.types.is_decimal256(field.type):
