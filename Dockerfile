@@ -36,7 +36,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     for dir in plugins/*/; do \
         if [ -f "${dir}pyproject.toml" ]; then plugin_dirs="$plugin_dirs ./${dir%/}"; fi; \
     done; \
-    pip install ".[s3,monitoring]" ./workers $plugin_dirs
+    pip install ".[s3,monitoring]" "./workers[serving]" $plugin_dirs
 
 # Static files are part of the image (served by whitenoise), so they are collected here. The
 # key and var folder are throwaways: collectstatic needs settings, not secrets or state.

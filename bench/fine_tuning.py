@@ -88,7 +88,7 @@ def main() -> None:
     torch.set_num_threads(max(1, torch.get_num_threads()))
     registry = build_registry()
     task = registry.tasks[TASK]
-    from indus.plugins.inspection import resolve_factory
+    from indus.plugins.contract import resolve_factory
 
     table = resolve_factory(registry.samples[SAMPLE].generator)(rows=args.rows, seed=1)
     texts = table.column("message").to_pylist()

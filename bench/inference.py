@@ -19,7 +19,13 @@ customer for years."), so most are short and a few run to hundreds of words.
 Then memory and linearity: the runtime over 250k and 1M short rows with a small model, each
 size prepared in one process and run in another, so the peak memory is the runtime's own.
 
-    python -m bench.inference [--rows 4000] [--million] [--device cpu|cuda]
+`--host-only` times the runtime's host side alone: the same job with the model's forward pass
+replaced by a no-op that returns outputs of the same shape (so reading, tokenising, batching,
+decoding and writing are all that is left), against the fast tokenizer's own batch calls on the
+same texts, the host work no runtime can avoid. Each is run several times, alternating, and the
+median taken.
+
+    python -m bench.inference [--rows 4000] [--million] [--device cpu|cuda] [--host-only [--repeats 5]]
 
 On `cuda` the model computes in bf16 (Indus and the limit under autocast; the pipeline is
 timed with fp32 and with bf16 weights, and the faster is the baseline), and int8 is skipped.
@@ -43,11 +49,12 @@ from transformers import Pipeline
 from bench import fine_tuning
 from bench.report import print_table
 from bench.support import SilentEvents, train_on_platform
-from indus.plugins.inspection import resolve_factory
+from indus.plugins.contract import resolve_factory
 from indus.plugins.manager import build_registry
+from indus_workers.inference.cache import ModelCache
 from indus_workers.inference.runner import run_inference
 from indus_workers.inference.spec import InferenceSpec
-from indus_workers.model import load_model
+from indus_workers.model import build_model, load_model, save_model
 
 TASK, SAMPLE = "retail.support_intent", "retail.support_messages"
 # The fine-tuning benchmark's settings, with room for the long tail and a larger training split.
@@ -185,14 +192,66 @@ def indus_run(model_dir, input_path, work, batch_size, int8=False):
     return result, seconds, pa_parquet.read_table(work / "out.parquet")
 
 
+def host_only(rows: int, repeats: int) -> None:
+    """The runtime with a no-op forward pass against the fast tokenizer's batch calls."""
+    table = skewed_messages(rows, seed=2)
+    texts = table.column("message").to_pylist()
+    registry = build_registry()
+    task = registry.tasks[TASK]
+    backbone = registry.backbones["minilm"].factory
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        # Untrained (MiniLM's weights, a fresh head): with no forward pass, weights do not matter.
+        model = build_model(task=task, backbone_factory=backbone, head_factory=registry.heads[task.head].factory,
+                            train_table=skewed_messages(50, seed=1), backbone_options={"max_length": TRAINING["max_length"]})
+        save_model(model, scratch / "model", backbone_factory=backbone)
+        input_path = scratch / "input.parquet"
+        pa_parquet.write_table(table.select(["ticket_id", "message"]), input_path)
+        cache = ModelCache(device="cpu")
+        cached = cache.get(str(scratch / "model"))
+        outputs = len(cached.head.label_index)
+        # The forward pass as a no-op: zeros of its output shape, (rows, labels).
+        cached.forward = lambda labels=None, **batch: {"outputs": torch.zeros(len(batch["input_ids"]), outputs)}
+        tokenizer = copy.deepcopy(cached.featurizer.tokenizer.backend_tokenizer)
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(TRAINING["max_length"])
+        calls = {"tokenizer encode_batch": lambda: tokenizer.encode_batch(texts),
+                 "tokenizer encode_batch_fast (no offsets)": lambda: tokenizer.encode_batch_fast(texts)}
+        seconds: dict[str, list[float]] = {name: [] for name in ["Indus, forward pass a no-op, end to end", *calls]}
+        for attempt in range(repeats + 1):  # the first round warms up (file cache, thread pools) and is left out
+            spec = InferenceSpec(model_dir=str(scratch / "model"), input_path=str(input_path), input_format="parquet",
+                                 output_dir=str(scratch / f"run-{attempt}"), output_path=str(scratch / f"out-{attempt}.parquet"),
+                                 output_format="parquet", id_column="ticket_id", batch_size=64)
+            timings = [timed(lambda spec=spec: run_inference(spec, SilentEvents(), cache=cache))[1],
+                       *(timed(call)[1] for call in calls.values())]
+            if attempt:
+                for name, value in zip(seconds, timings):
+                    seconds[name].append(value)
+    median = {name: float(np.median(values)) for name, values in seconds.items()}
+    runtime = median["Indus, forward pass a no-op, end to end"]
+    print_table(
+        f"Host side only, {rows} length-skewed support messages, MiniLM's tokenizer (truncation at "
+        f"{TRAINING['max_length']}), CPU, median of {repeats} runs",
+        ["", "rows/s", "seconds", "Indus vs this"],
+        [[name, rows / value, value, value / runtime] for name, value in median.items()],
+    )
+    print(f"Host-only rate vs the fast tokenizer's batch rate: {median['tokenizer encode_batch'] / runtime:.2f}x "
+          f"(against encode_batch_fast: {median['tokenizer encode_batch_fast (no offsets)'] / runtime:.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=4000)
     parser.add_argument("--million", action="store_true", help="also run 250k and 1M rows for memory and linearity")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--host-only", action="store_true", help="only the host side: the forward pass a no-op")
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each in --host-only, the median reported")
     args = parser.parse_args()
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # the runtime takes a GPU when it sees one
+    if args.host_only:
+        host_only(args.rows, args.repeats)
+        return
     device = torch.device(args.device)
     # Both Indus and the limit: on a GPU, batches of 64 short texts leave it waiting on kernel launches.
     batch_size = 64 if device.type == "cpu" else 256

@@ -30,7 +30,7 @@ def prepare(folder: Path, rows: int) -> None:
     sample = skewed_texts(CHUNK)
     labels = list(task.target.labels)
     train = pa.table({"message": sample[:200], "intent": [labels[i % len(labels)] for i in range(200)]})
-    model = build_model(task=task.as_dict(), backbone_factory=backbone, head_factory=registry.heads[task.head].factory,
+    model = build_model(task=task, backbone_factory=backbone, head_factory=registry.heads[task.head].factory,
                         train_table=train, backbone_options={"config": SMALL_BERT, "max_length": 64})
     save_model(model, folder / "model", backbone_factory=backbone)
     schema = pa.schema([("ticket_id", pa.int64()), ("message", pa.string())])

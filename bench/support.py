@@ -5,6 +5,7 @@ import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 
 from indus.plugins.manager import build_registry
+from indus_workers.task import ModelTask
 from indus_workers.training.spec import ComponentSpec, Hyperparameters, TrainingSpec
 from indus_workers.training.trainer import train
 
@@ -19,18 +20,18 @@ class SilentEvents:
     def should_stop(self): return False
 
 
-def train_on_platform(task_name: str, table: pa.Table, work: Path, *, epochs: int, **settings) -> dict:
-    """Fine-tunes MiniLM for a plugin's task with the platform's runtime, as a job would; the
-    model lands in `work / "model"`. Returns the run's result."""
+def train_on_platform(task_name: str, table: pa.Table, work: Path, *, epochs: int, backbone: str = "minilm", **settings) -> dict:
+    """Fine-tunes a backbone (MiniLM unless told) for a plugin's task with the platform's
+    runtime, as a job would; the model lands in `work / "model"`. Returns the run's result."""
     registry = build_registry()
     task = registry.tasks[task_name]
     work.mkdir(parents=True, exist_ok=True)
     data_path = work / "data.parquet"
     pa_parquet.write_table(table, data_path)
     spec = TrainingSpec(
-        task=task.as_dict(),
+        task=ModelTask.of(task),
         head=ComponentSpec(task.head, registry.heads[task.head].factory),
-        backbone=ComponentSpec("minilm", registry.backbones["minilm"].factory),
+        backbone=ComponentSpec(backbone, registry.backbones[backbone].factory),
         data_path=str(data_path), output_dir=str(work / "model"), checkpoint_dir=str(work / "checkpoints"),
         hyperparameters=Hyperparameters(epochs=epochs, **settings),
     )

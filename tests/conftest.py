@@ -13,6 +13,7 @@ from indus.core.storage import artifact_storage
 from indus.datasets.models import DatasetVersion
 from indus.datasets.profiling import DatasetProfiler
 from indus.datasets.services import dataset_create, dataset_version_create
+from indus.datasets.snapshots import preview_of
 from indus.registry.services import model_version_create, registered_model_get_or_create
 from indus.tenancy.services import project_create
 
@@ -61,7 +62,7 @@ def stored_version(dataset):
             dataset=dataset, sha256=sha, source=DatasetVersion.Source.UPLOAD, data_path=path,
             size_bytes=len(sink.getvalue()), row_count=table.num_rows,
             columns=[{"name": f.name, "type": str(f.type)} for f in table.schema], profile=profiler.as_dict(),
-            import_job=import_job,
+            import_job=import_job, preview=preview_of(io.BytesIO(sink.getvalue())),
         )
         return version
 

@@ -17,15 +17,13 @@ os.environ.setdefault("INDUS_JOB_REDISPATCH_SECONDS", "5")
 os.environ.setdefault("INDUS_INFERENCE_ROWS_PER_PART", "400")
 
 from indus.settings import *  # noqa: E402,F403
-from indus.settings import DATABASES, INDUS_JOB_KINDS, STATIC_ROOT, VAR_DIR  # noqa: E402
+from indus.settings import DATABASES, INSTALLED_APPS, STATIC_ROOT, VAR_DIR  # noqa: E402
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
-INDUS_JOB_KINDS = {
-    **INDUS_JOB_KINDS,
-    # Blocks until the test opens its gate: lets a test kill a worker mid-job deterministically.
-    "test.gated": {"runner": "tests.support.runners.gated_runner", "queue": "cpu"},
-}
+# The test suite's job kinds (a gated runner, a toy kind...) are declared the way an app
+# declares its own: tests/toy_kinds/kind.py.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.toy_kinds"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: worker processes started by the tests open the same database.

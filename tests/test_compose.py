@@ -6,6 +6,7 @@ unnoticed.
 """
 import functools
 import importlib
+import json
 import re
 import shlex
 import subprocess
@@ -22,11 +23,11 @@ COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 DOCKERFILE = (REPO / "Dockerfile").read_text()
 
-EXPECTED_PUBLIC_SERVICES = {"postgres", "redis"}
-EXPECTED_APP_SERVICES = {"migrate", "web", "worker-cpu", "worker-gpu", "beat", "flower"}
+EXPECTED_PUBLIC_SERVICES = {"postgres", "redis", "proxy"}
+EXPECTED_APP_SERVICES = {"migrate", "web", "worker-cpu", "worker-gpu", "serve", "serve-gpu", "beat", "flower"}
 ONE_SHOT_SERVICES = {"migrate"}
 # Services that write or serve artifacts: they must see one volume at one path.
-ARTIFACT_USERS = ("web", "worker-cpu", "worker-gpu")
+ARTIFACT_USERS = ("web", "worker-cpu", "worker-gpu", "serve", "serve-gpu")
 # Read by boto3 itself (behind django-storages), not by settings.py.
 BOTO_ENV_VARS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
 # Queues consumed by programs that are not `celery worker`, by their documented contract.
@@ -204,10 +205,11 @@ def _check_celery(argv, project_install):
     from celery.bin.celery import celery as celery_cli
 
     from indus.celery import QUEUES
+    from indus.celery import app as indus_app
 
     app_name = _option(argv, "-A", "--app")
-    assert app_name == "indus", f"celery must run the indus app: {argv}"
     assert isinstance(find_app(app_name), Celery)
+    assert find_app(app_name) is indus_app, f"celery must run the indus app: {argv}"
     subcommand = _celery_subcommand(argv)
     assert subcommand in celery_cli.commands, f"celery has no {subcommand!r} command"
     queues = _option(argv, "-Q", "--queues")
@@ -229,7 +231,7 @@ def _check_gunicorn(argv, project_install):
 def _check_workers_script(argv, project_install):
     scripts = _pyproject("workers/pyproject.toml")["project"].get("scripts", {})
     assert argv[0] in scripts, f"workers/pyproject.toml declares no {argv[0]!r} script"
-    assert "./workers" in project_install, "the image does not install ./workers"
+    assert _workers_extras(project_install) is not None, "the image does not install ./workers"
 
 
 PROGRAM_CHECKS = {
@@ -238,6 +240,14 @@ PROGRAM_CHECKS = {
     "gunicorn": _check_gunicorn,
     "indus-gpu-workers": _check_workers_script,
 }
+
+
+def _workers_extras(project_install) -> set[str] | None:
+    """The extras of ./workers the image installs (`./workers[serving]`), None without it."""
+    for arg in project_install:
+        if match := re.fullmatch(r"\./workers(?:\[(.*)\])?", arg):
+            return {extra.strip() for extra in (match.group(1) or "").split(",") if extra.strip()}
+    return None
 
 
 def _root_requirements_installed(project_install) -> set[str]:
@@ -343,7 +353,7 @@ def test_celery_ping_names_the_workers_node(name):
     assert destination == node_name.replace("%h", "$HOSTNAME")
 
 
-@pytest.mark.parametrize("name", ["web", "flower"])
+@pytest.mark.parametrize("name", ["web", "flower", "serve", "serve-gpu"])
 def test_healthcheck_url_and_published_ports_reach_the_listening_port(name):
     service = SERVICES[name]
     port = _listen_port(_argv(service["command"]))
@@ -351,6 +361,131 @@ def test_healthcheck_url_and_published_ports_reach_the_listening_port(name):
     assert url.port == port
     for published in service.get("ports", []):
         assert int(str(published).rsplit(":", 1)[-1].split("/")[0]) == port
+
+
+def _proxy_config() -> str:
+    """The nginx configuration the proxy reads: its template, as mounted into the container."""
+    mounted = {target: source for source, target in _volume_mounts(SERVICES["proxy"])}
+    source = mounted.get("/etc/nginx/templates/default.conf.template")
+    assert source, "the proxy mounts no configuration template where nginx's image reads it"
+    return (REPO / source).read_text()
+
+
+def _proxy_directives(name: str) -> list[str]:
+    return [value.strip() for value in re.findall(rf"^\s*{name}\s+([^;]+);", _proxy_config(), re.MULTILINE)]
+
+
+def _proxy_directive(name: str) -> str:
+    values = _proxy_directives(name)
+    assert len(values) == 1, f"the proxy's configuration sets {name} {len(values)} times"
+    return values[0]
+
+
+# A location's block: anything but braces, and the template's ${VARIABLES}.
+LOCATION_BLOCK = r"(?:[^{}]|\$\{\w+\})*"
+
+
+def _proxy_locations() -> dict[str, str]:
+    """Each `location` of the proxy's server, its match and its block (which nests none)."""
+    return {match.strip(): block for match, block in
+            re.findall(rf"^\s*location\s+([^{{]+)\{{({LOCATION_BLOCK})\}}", _proxy_config(), re.MULTILINE)}
+
+
+def _block_directives(block: str, name: str) -> list[str]:
+    return [value.strip() for value in re.findall(rf"^\s*{name}\s+([^;]+);", block, re.MULTILINE)]
+
+
+def _proxy_server_directives(name: str) -> list[str]:
+    """The server's own `name` directives, outside its locations."""
+    outside = re.sub(rf"^\s*location\s+[^{{]+\{{{LOCATION_BLOCK}\}}", "", _proxy_config(), flags=re.MULTILINE)
+    return _block_directives(outside, name)
+
+
+def test_only_the_proxy_is_published_in_front_of_web():
+    assert not SERVICES["web"].get("ports"), "web is published beside the proxy: bodies could bypass its limit"
+    # On this host's loopback only: the TLS proxy reaches it, nobody else connects and claims
+    # an address or HTTPS.
+    assert _proxy_directive("listen") == "8000" and SERVICES["proxy"]["ports"] == ["127.0.0.1:8000:8000"]
+    web_port = _listen_port(_argv(SERVICES["web"]["command"]))
+    assert set(_proxy_directives("proxy_pass")) == {f"http://web:{web_port}"}
+    assert urlparse(" ".join(_healthcheck_argv(SERVICES["proxy"])).split()[-1]).port == 8000
+
+
+def _proxy_default(name: str) -> int:
+    default = re.fullmatch(rf"\$\{{{name}:-(\d+)\}}", _environment(SERVICES["proxy"])[name])
+    assert default, f"the proxy's {name} has no default"
+    return int(default[1])
+
+
+def test_the_proxy_refuses_bodies_larger_than_any_the_app_takes():
+    """Small bodies, read whole before they go on, everywhere but the upload views, whose large
+    bodies go on as they arrive."""
+    from django.conf import settings
+
+    from indus.core.request_bodies import upload_body_limit
+
+    # Outside an upload: the largest body any other view takes (the settings' default), and nginx
+    # buffers it (its default: no proxy_request_buffering outside the upload location).
+    assert _proxy_server_directives("client_max_body_size") == ["${INDUS_PROXY_MAX_REQUEST_BYTES}"]
+    assert _proxy_default("INDUS_PROXY_MAX_REQUEST_BYTES") == settings.INDUS_MAX_REQUEST_BYTES
+    assert _proxy_server_directives("proxy_request_buffering") == []
+    assert _block_directives(_proxy_locations()["/"], "client_max_body_size") == []
+    assert _block_directives(_proxy_locations()["/"], "proxy_request_buffering") == []
+    # On the upload paths: an upload's limit, and no file of nginx's own for what it lets through.
+    regex_locations = [match for match in _proxy_locations() if match.startswith("~")]
+    assert len(regex_locations) == 1, regex_locations
+    upload = _proxy_locations()[regex_locations[0]]
+    assert _block_directives(upload, "client_max_body_size") == ["${INDUS_PROXY_MAX_BODY_BYTES}"]
+    assert _proxy_default("INDUS_PROXY_MAX_BODY_BYTES") == upload_body_limit()
+    assert _block_directives(upload, "proxy_request_buffering") == ["off"]
+
+
+def test_the_proxys_upload_paths_are_the_upload_views_and_no_other():
+    from django.urls import reverse
+
+    from indus.core.request_bodies import UPLOAD_VIEWS
+
+    pattern = re.compile(next(match for match in _proxy_locations() if match.startswith("~"))[1:].strip())
+    dataset = {"project_slug": "credit", "dataset_id": 3}
+    uploads = {"api:dataset-upload": reverse("api:dataset-upload", kwargs=dataset),
+               "admin:datasets_dataset_add": reverse("admin:datasets_dataset_add"),
+               "admin:datasets_dataset_upload": reverse("admin:datasets_dataset_upload", args=[3])}
+    assert set(uploads) == UPLOAD_VIEWS  # a new upload view needs its path here and in the proxy
+    assert all(pattern.fullmatch(path) for path in uploads.values()), uploads
+    others = [reverse("api:dataset-from-sql", kwargs=dataset), reverse("api:datasets", kwargs={"project_slug": "credit"}),
+              reverse("admin:login"), reverse("admin:datasets_dataset_change", args=[3]),
+              uploads["api:dataset-upload"] + "x/", "/prefix" + uploads["admin:datasets_dataset_add"]]
+    assert not [path for path in others if pattern.fullmatch(path)]
+
+
+def test_the_proxy_forwards_an_address_and_a_scheme_only_from_the_tls_proxy():
+    """nginx replaces X-Forwarded-For with the one address it found (the TLS proxy's last entry,
+    or the connection's own), so the web service trusts exactly one proxy; X-Forwarded-Proto
+    comes from the TLS proxy only."""
+    assert _environment(SERVICES["web"])["INDUS_NUM_PROXIES"] == "${INDUS_NUM_PROXIES:-1}"
+    assert _proxy_directive("set_real_ip_from") == "${INDUS_TLS_PROXY_ADDRESS}"
+    assert _environment(SERVICES["proxy"])["INDUS_TLS_PROXY_ADDRESS"].startswith("${INDUS_TLS_PROXY_ADDRESS:-")
+    assert _proxy_directive("real_ip_header") == "X-Forwarded-For"
+    assert _proxy_directive("real_ip_recursive") == "off"
+    headers = dict(value.split(None, 1) for value in _proxy_directives("proxy_set_header"))
+    assert headers["X-Forwarded-For"] == "$remote_addr"
+    assert headers["X-Forwarded-Proto"] == "$forwarded_proto"
+    config = _proxy_config()
+    assert re.search(r"geo \$realip_remote_addr \$from_tls_proxy \{\s*default 0;\s*\$\{INDUS_TLS_PROXY_ADDRESS\} 1;", config)
+    assert re.search(r"map \$from_tls_proxy \$forwarded_proto \{\s*1 \$http_x_forwarded_proto;\s*default \$scheme;", config)
+
+
+@pytest.mark.parametrize("location,limit", [("@request_too_large", "INDUS_PROXY_MAX_REQUEST_BYTES"),
+                                            ("@upload_too_large", "INDUS_PROXY_MAX_BODY_BYTES")])
+def test_the_proxys_413_is_the_apis_error_format(location, limit):
+    from indus.core.errors import error_body
+
+    assert f"413 {location}" in _proxy_directives("error_page")
+    answer = re.search(rf"location {location} \{{.*?return 413 '([^']*)';", _proxy_config(), re.DOTALL)
+    assert answer, "the named location answers no 413"
+    body = json.loads(answer[1].replace("\\n", "").replace("${" + limit + "}", "1074790400"))
+    assert body.keys() == error_body("x", "y").keys() and body["error"].keys() == error_body("x", "y")["error"].keys()
+    assert (body["error"]["code"], body["error"]["details"]) == ("too_large", {"limit_bytes": 1074790400})
 
 
 def test_web_healthcheck_is_a_django_url_on_an_allowed_host():
@@ -370,11 +505,12 @@ def test_beat_keeps_its_schedule_in_the_var_dir():
     assert schedule in healthcheck, "the healthcheck watches another file"
 
 
-def test_gpu_worker_reserves_nvidia_devices():
-    devices = SERVICES["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
+@pytest.mark.parametrize("name", ["worker-gpu", "serve-gpu"])
+def test_gpu_services_reserve_nvidia_devices(name):
+    devices = SERVICES[name]["deploy"]["resources"]["reservations"]["devices"]
     assert any(
         device.get("driver") == "nvidia" and "gpu" in device.get("capabilities", [])
-        and (device.get("count") == "all" or device.get("device_ids"))
+        and (device.get("count") == "all" or isinstance(device.get("count"), int) or device.get("device_ids"))
         for device in devices
     )
 
@@ -429,6 +565,20 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
 def test_dockerfile_installs_platform_workers_and_every_plugin(project_install):
     manifests = REPO.glob("plugins/*/pyproject.toml")
     plugins = {f"./{manifest.parent.relative_to(REPO)}" for manifest in manifests}
-    assert "./workers" in project_install
+    assert _workers_extras(project_install) is not None, "the image does not install ./workers"
     assert any(re.fullmatch(r"\.(\[.*\])?", arg) for arg in project_install), "the platform itself"
     assert plugins <= set(project_install), f"plugins left out: {plugins - set(project_install)}"
+
+
+def test_serving_runs_the_serve_command_with_kserve_installed_on_loopback(project_install):
+    """Both flavours start `manage.py serve` on the port they publish, on this host only, and
+    the image installs the workers' `serving` extra, which brings KServe."""
+    serving_extra = _pyproject("workers/pyproject.toml")["project"]["optional-dependencies"]["serving"]
+    assert "kserve" in {_requirement_name(requirement) for requirement in serving_extra}
+    assert "serving" in _workers_extras(project_install)
+    for name in ("serve", "serve-gpu"):
+        argv = _argv(SERVICES[name]["command"])
+        assert argv[1:3] == ["manage.py", "serve"]
+        assert SERVICES[name]["ports"] == [f"127.0.0.1:{_listen_port(argv)}:{_listen_port(argv)}"]
+        assert _healthcheck_url(SERVICES[name]).path == "/v2/health/ready"
+    assert "deploy" not in SERVICES["serve"], "the CPU flavour reserves no GPU"

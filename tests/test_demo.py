@@ -59,16 +59,19 @@ def test_demo_serves_the_admin_runs_a_job_and_stops_on_ctrl_c(embedded_env, tmp_
     # A second run reuses what exists.
     assert "created admin user" not in manage(embedded_env, "ensure_admin")
 
-    port = free_port()
+    port, serve_port = free_port(), free_port()
     log = (tmp_path / "platform.log").open("w")
     platform = subprocess.Popen(
-        [sys.executable, "manage.py", "runplatform", "--bind", f"127.0.0.1:{port}", "--concurrency", "1"],
+        [sys.executable, "manage.py", "runplatform", "--bind", f"127.0.0.1:{port}", "--concurrency", "1",
+         "--serve-port", str(serve_port)],
         cwd=REPO_DIR, env=embedded_env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         wait_for(lambda: http_get(f"http://127.0.0.1:{port}/healthz") == 200, timeout=60, message="the web server")
         assert http_get(f"http://127.0.0.1:{port}/admin/login/") == 200
         assert http_get(f"http://127.0.0.1:{port}/static/admin/css/base.css") == 200
+        wait_for(lambda: http_get(f"http://127.0.0.1:{serve_port}/v2/health/ready") == 200, timeout=90,
+                 message="the serving process")
 
         job_id = manage(embedded_env, "shell", "--no-imports", "-c", SUBMIT_IMPORT).strip()
         wait_for(lambda: manage(embedded_env, "shell", "--no-imports", "-c", JOB_STATE.format(job_id=job_id)).strip() == "succeeded",
@@ -77,6 +80,7 @@ def test_demo_serves_the_admin_runs_a_job_and_stops_on_ctrl_c(embedded_env, tmp_
         platform.send_signal(signal.SIGINT)
         assert platform.wait(timeout=60) == 0
         assert http_get(f"http://127.0.0.1:{port}/healthz") == 0, "the web server outlived Ctrl-C"
+        assert http_get(f"http://127.0.0.1:{serve_port}/v2/health/live") == 0, "the serving process outlived Ctrl-C"
     finally:
         if platform.poll() is None:
             platform.kill()

@@ -1,8 +1,11 @@
 """The job state machine and leases, through the services a worker and a user call."""
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from indus.jobs import services
@@ -127,6 +130,52 @@ def test_only_finished_unsuccessful_jobs_can_be_retried(project):
         services.job_retry(job=make_job(project))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_retries_at_once_make_one_job(project):
+    """A double click, or two members at once: the second retry waits for the first's
+    transaction, then sees its queued retry and is refused, rather than making a second job.
+    Once that retry has finished, the job may be retried again."""
+    job = make_job(project, gate="g")
+    services.job_cancel(job=job)
+    first_made, first_may_commit = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                outcomes["first"] = services.job_retry(job=job)
+                first_made.set()
+                first_may_commit.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def second():
+        first_made.wait(timeout=30)
+        try:
+            outcomes["second"] = services.job_retry(job=job)
+        except ValidationError as error:
+            outcomes["second"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_made.wait(timeout=30)
+    time.sleep(0.5)  # the second retry is now waiting on the first's lock
+    first_may_commit.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    retry = outcomes["first"]
+    assert list(Job.objects.filter(retry_of=job)) == [retry]
+    assert isinstance(outcomes["second"], ValidationError)
+    assert outcomes["second"].message_dict["state"] == [
+        f"job {job.pk} is being retried already, as job {retry.pk} (queued)"]
+    services.job_cancel(job=retry)
+    assert services.job_retry(job=job).retry_of == job
+
+
 def test_metrics_keep_one_value_per_step(project):
     job = make_job(project)
     lease = services.job_claim(job_id=job.pk, worker="w1")
@@ -144,20 +193,13 @@ def test_a_non_finite_metric_becomes_a_warning_not_a_point(project):
     assert job.events.filter(level="warning", message="loss is nan at step 3").exists()
 
 
-@pytest.fixture
-def cleaned_kinds(settings):
-    cleanup = {"queue": "cpu", "after_success": "tests.support.runners.cleanup_marker"}
-    settings.INDUS_JOB_KINDS = {
-        **settings.INDUS_JOB_KINDS,
-        "test.succeeds": {"runner": "tests.support.runners.succeeding_runner", **cleanup},
-        "test.fails": {"runner": "tests.support.runners.failing_runner", **cleanup},
-    }
+# test.succeeds and test.fails clean up after a success: tests/toy_kinds/kind.py.
 
 
 # execute_job closes the thread's connection, as a worker does: these need real transactions.
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kind,cleaned", [("test.succeeds", True), ("test.fails", False)])
-def test_after_success_cleans_up_only_after_a_success(project, cleaned_kinds, tmp_path, kind, cleaned):
+def test_after_success_cleans_up_only_after_a_success(project, tmp_path, kind, cleaned):
     from indus.jobs.execution import execute_job
 
     marker = tmp_path / "cleaned"
@@ -168,7 +210,7 @@ def test_after_success_cleans_up_only_after_a_success(project, cleaned_kinds, tm
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failing_cleanup_leaves_the_success_standing(project, cleaned_kinds, tmp_path, caplog):
+def test_a_failing_cleanup_leaves_the_success_standing(project, tmp_path, caplog):
     from indus.jobs.execution import execute_job
 
     job = services.job_create(project=project, kind="test.succeeds", spec={"cleaned": str(tmp_path / "x"), "cleanup_fails": True})

@@ -1,10 +1,12 @@
 """Streaming readers: the errors they give for broken files, and flat memory per batch."""
 import io
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 import pytest
 
+from indus.datasets import readers
 from indus.datasets.profiling import DatasetProfiler
 from indus.datasets.readers import DatasetReadError, check_text_encoding, iter_record_batches
 
@@ -37,11 +39,13 @@ def test_broken_jsonl_is_explained():
         read_all(b'{"a": 1}\n{"a":\n', "jsonl")
 
 
-def test_parquet_is_read_in_batches():
+def test_parquet_is_read_in_batches_of_bounded_bytes():
+    """One row group of 3,000,000 int64 (24 MB): batches sized from the footer, not by a count of rows."""
     sink = io.BytesIO()
-    pa_parquet.write_table(pa.table({"x": list(range(200_000))}), sink)
+    pa_parquet.write_table(pa.table({"x": np.arange(3_000_000, dtype=np.int64)}), sink)
     batches = list(iter_record_batches(io.BytesIO(sink.getvalue()), "parquet"))
-    assert len(batches) > 1 and sum(b.num_rows for b in batches) == 200_000
+    assert len(batches) > 1 and sum(b.num_rows for b in batches) == 3_000_000
+    assert max(b.nbytes for b in batches) <= readers.PARQUET_BATCH_BYTES
 
 
 def test_not_parquet_is_refused():
@@ -63,3 +67,13 @@ def test_profile_counts_missing_distinct_and_ranges_across_batches():
     assert label["length"]["mean"] == pytest.approx(11 / 3)
     assert label["length"]["std"] == pytest.approx((((4 - 11 / 3) ** 2) * 2 + (3 - 11 / 3) ** 2) ** 0.5 / 3 ** 0.5)
     assert "length" not in amount
+
+
+def test_a_map_column_is_read_and_measured():
+    """A map of text keys: reading its keys as dictionaries and casting back, or asking a map for
+    its items' rows (`value_parent_indices`), aborted the whole worker process in pyarrow."""
+    table = pa.table({"m": pa.array([{"a": 1}, None, {"bb": 2, "c": 3}], pa.map_(pa.string(), pa.int64()))})
+    sink = io.BytesIO()
+    pa_parquet.write_table(table, sink)
+    assert read_all(sink.getvalue(), "parquet").to_pylist() == table.to_pylist()
+    assert readers.cell_bytes(table.column("m").chunk(0)).tolist() == [1 + 8, 0, 2 + 8 + 1 + 8]

@@ -43,9 +43,9 @@ def test_api_root_needs_a_login(client, user):
 
 @pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
 def test_every_admin_list_and_add_page_loads(admin_client, dataset, model):
-    info = (model._meta.app_label, model._meta.model_name)
-    assert admin_client.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200
-    add = admin_client.get(reverse("admin:%s_%s_add" % info))
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    assert admin_client.get(reverse(f"{prefix}_changelist")).status_code == 200
+    add = admin_client.get(reverse(f"{prefix}_add"))
     assert add.status_code in (200, 403)  # read-only models refuse adding
 
 

@@ -1,4 +1,7 @@
-"""Indus control plane. Importing the Celery app here makes `celery -A indus` find it."""
-from indus.celery import app as celery_app
+"""Indus control plane.
 
-__all__ = ["celery_app"]
+The package root imports nothing, so that the plugin API (`indus.plugins.hookspecs`,
+`indus.plugins.contract`) and the HTTP-only `indus` command load without Django or Celery.
+Celery processes name the app module itself (`celery -A indus.celery`); Django processes load
+it when the apps are ready (`indus.core.apps`).
+"""

@@ -8,8 +8,10 @@ from django.urls import reverse
 
 from indus.datasets.models import Dataset
 from indus.datasets.services import dataset_upload
+from indus.jobs.execution import execute_job
 from indus.jobs.models import Job
 from indus.tenancy.services import membership_set
+from tests.support.datasets import DOES_NOT_FIT, FITS, two_task_csv
 
 ADD_URL = "/admin/datasets/dataset/add/"
 CSV = b"age,income,risk_band\n30,1000,low\n40,2000,high\n"
@@ -329,3 +331,44 @@ def test_a_column_without_value_counts_is_said_plainly(admin_client_as, stored_v
     assert "keeps no value counts for column 'id'" in text(find(html, id="label-note"))
     # Only the columns with value counts are offered.
     assert [_attrs(o)["value"] for o in find_all(find(html, id="label-column"), tag="option")] == ["label"]
+
+
+# --- the same content uploaded again under another task ---------------------------------
+
+def upload_and_run(client, dataset, content: bytes, task: str) -> Job:
+    response = client.post(upload_url(dataset), {"file": csv_file(content, name="rows.csv"), "task": task})
+    assert response.status_code == 302
+    job = Job.objects.latest("id")
+    execute_job(job_id=job.pk, worker="test-worker")
+    job.refresh_from_db()
+    return job
+
+
+def version_tasks(client, version_id: int) -> str:
+    html = page(client.get(reverse("admin:datasets_datasetversion_change", args=[version_id])))
+    return text(find(find(html, cls="field-tasks"), cls="readonly"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_file_under_another_task_is_checked_and_the_version_says_which_tasks_it_fits(
+    admin_client_as, dataset
+):
+    client = admin_client_as("editor")
+    content = two_task_csv()
+    first = upload_and_run(client, dataset, content, FITS[0])
+    assert first.state == "succeeded", first.error
+    version_id = first.result["dataset_version_id"]
+    assert version_tasks(client, version_id) == FITS[0]
+
+    refused = upload_and_run(client, dataset, content, DOES_NOT_FIT)
+    assert refused.state == "failed"
+    assert "column 'ticket_id' is missing" in refused.error
+    # The dataset's page shows why, and the version still claims only the task it was checked against.
+    jobs = text(find(page(client.get(reverse("admin:datasets_dataset_change", args=[dataset.pk]))), id="dataset-jobs"))
+    assert f"does not fit task {DOES_NOT_FIT}" in jobs
+    assert dataset.versions.count() == 1
+    assert version_tasks(client, version_id) == FITS[0]
+
+    also = upload_and_run(client, dataset, content, FITS[1])
+    assert (also.state, also.result["dataset_version_id"]) == ("succeeded", version_id)
+    assert version_tasks(client, version_id) == ", ".join(FITS)

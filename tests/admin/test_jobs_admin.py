@@ -17,6 +17,7 @@ from indus.jobs.states import JobState
 from indus.tenancy.models import Role
 from indus.tenancy.services import membership_set
 from indus.training.hyperparameters import HYPERPARAMETERS
+from tests.support.forms import as_posted
 
 TASK = "finance.news_sentiment"
 FINE_TUNE = reverse("admin:jobs_job_launch_fine_tune")
@@ -62,17 +63,7 @@ def field_row(html: str, name: str) -> str:
 
 def fine_tune_defaults(client, project) -> dict:
     """What the form holds when an editor opens it for the task, as a browser would post it."""
-    response = client.get(FINE_TUNE, {"project": project.pk, "task": TASK})
-    form = response.context["form"]
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif value is not None:
-            data[name] = value
-    return data
+    return as_posted(client.get(FINE_TUNE, {"project": project.pk, "task": TASK}).context["form"])
 
 
 # --- Launching a fine-tune --------------------------------------------------------------------

@@ -116,6 +116,22 @@ def test_the_model_page_shows_versions_side_by_side_with_the_best_values(admin_c
     assert 'id="compare"' in html and "Compare selected" in html
 
 
+def test_the_best_value_follows_each_metrics_declared_direction(admin_client_as, project):
+    hyperparameters = {"learning_rate": 2e-5, "epochs": 3, "seed": 7}
+    older = register(project, name="bands", folder="b1", matrix=MATRIX_V1, f1_positive=0.9, hyperparameters=hyperparameters,
+                     metrics={"test_mae_levels": 0.40, "test_coverage": 0.70, "test_ndcg_at_5": 0.61})
+    register(project, name="bands", folder="b2", matrix=MATRIX_V2, f1_positive=0.9, hyperparameters=hyperparameters,
+             metrics={"test_mae_levels": 0.25, "test_coverage": 0.95, "test_ndcg_at_5": 0.58})
+    page = admin_client_as(Role.VIEWER).get(reverse("admin:registry_registeredmodel_change", args=[older.model.pk]))
+    table = element(page.content.decode(), "table", "model-versions")
+    assert re.search(r'data-metric="test_mae_levels">.*?<td class="number">0\.4000</td><td class="number best">0\.2500</td>',
+                     table, re.S)  # declared lower-is-better
+    assert re.search(r'data-metric="test_ndcg_at_5">.*?<td class="number best">0\.6100</td><td class="number">0\.5800</td>',
+                     table, re.S)  # a cut-off's metric, declared once as ndcg_at_{k}
+    coverage_row = re.search(r'data-metric="test_coverage">.*?</tr>', table, re.S).group(0)
+    assert "0.9500" in coverage_row and "best" not in coverage_row  # best near nominal, not at an end
+
+
 def test_comparing_two_versions_shows_both_and_the_difference(admin_client_as, versions):
     v1, v2 = versions
     page = admin_client_as(Role.VIEWER).get(compare_url(v1, v2))

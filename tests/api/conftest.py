@@ -20,10 +20,11 @@ TASK = "finance.news_sentiment"
 
 @pytest.fixture
 def api_client():
-    """An API client for a user, authenticated by a Bearer token made for it."""
+    """An API client for a user, authenticated by a Bearer token made for it. The token stands
+    for the user's own login, so it may create tokens as a password login may."""
 
     def client_for(user, **headers) -> APIClient:
-        _, secret = api_token_create(user=user, name="tests")
+        _, secret = api_token_create(user=user, name="tests", can_create_tokens=True)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}", **headers)
         return client

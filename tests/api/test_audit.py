@@ -39,7 +39,7 @@ def test_token_changes_are_recorded_outside_any_project(user, api_client):
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_kept(world, api_client, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.INDUS_NUM_PROXIES = 1
     owner = api_client(world.users[Role.OWNER], REMOTE_ADDR="10.0.0.2",
                        HTTP_X_FORWARDED_FOR="198.51.100.1, 192.0.2.44")
     owner.post("/api/v1/projects/credit/datasets/", {"name": "loans"}, format="json")

@@ -51,7 +51,8 @@ def test_an_error_on_the_download_route_is_json_even_when_a_zip_was_asked_for(wo
 def test_owners_move_and_remove_aliases(world, api_client):
     owner = api_client(world.users[Role.OWNER])
     moved = owner.put(model_url(world, "aliases/staging/"), {"version": 1}, format="json")
-    assert moved.json() == {"name": "staging", "version": 1, "updated_at": moved.json()["updated_at"]}
+    assert moved.json() == {"name": "staging", "version": 1, "canary_version": None, "canary_percent": 0,
+                            "updated_at": moved.json()["updated_at"]}
     assert owner.delete(model_url(world, "aliases/production/")).status_code == 204
     listed = owner.get(model_url(world, "aliases/")).json()["results"]
     assert [a["name"] for a in listed] == ["staging"]
@@ -66,3 +67,25 @@ def test_an_alias_to_a_missing_version_or_a_bad_name_is_refused(world, api_clien
     assert (bad.status_code, bad.json()["error"]["field"]) == (400, "name")
     gone = owner.delete(model_url(world, "aliases/canary/"))
     assert (gone.status_code, gone.json()["error"]["field"]) == (400, "name")
+
+
+def test_an_alias_splits_traffic_with_a_canary_version(world, api_client):
+    from indus.registry.services import model_version_create
+
+    second = model_version_create(model=world.model, artifact_path=world.model_version.artifact_path)
+    owner = api_client(world.users[Role.OWNER])
+    url = model_url(world, "aliases/production/")
+    split = owner.put(url, {"version": 1, "canary_version": second.number, "canary_percent": 10}, format="json")
+    assert split.status_code == 200, split.json()
+    assert (split.json()["version"], split.json()["canary_version"], split.json()["canary_percent"]) == (1, 2, 10)
+    listed = owner.get(model_url(world)).json()["aliases"]
+    assert [(a["name"], a["version"], a["canary_version"], a["canary_percent"]) for a in listed] == [("production", 1, 2, 10)]
+    # A share without a canary, past 100, or the alias's own version: 400s naming the field.
+    for body, field in [({"version": 1, "canary_percent": 10}, "canary_percent"),
+                        ({"version": 1, "canary_version": 2, "canary_percent": 101}, "canary_percent"),
+                        ({"version": 1, "canary_version": 1, "canary_percent": 5}, "canary_version")]:
+        refused = owner.put(url, body, format="json")
+        assert (refused.status_code, refused.json()["error"]["field"]) == (400, field), refused.json()
+    # Viewers see the split but cannot change it; setting the alias alone ends the canary.
+    assert api_client(world.users[Role.VIEWER]).put(url, {"version": 1}, format="json").status_code == 403
+    assert owner.put(url, {"version": 2}, format="json").json()["canary_version"] is None

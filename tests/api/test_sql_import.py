@@ -10,12 +10,12 @@ from types import SimpleNamespace
 
 import pyarrow.parquet as pa_parquet
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
-from django.db import connection
-from django.conf import settings as django_settings
 
 from indus.core.storage import artifact_storage
 from indus.datasets.models import DatasetVersion, SqlConnection
@@ -64,8 +64,8 @@ def from_sql(world, api_client):
         ("   ", "blank", "may not be blank"),
     ],
 )
-def test_only_one_read_only_statement_is_accepted(from_sql, query, code, words):
-    response = from_sql("sqlite://", query)
+def test_only_one_read_only_statement_is_accepted(from_sql, sales_db, query, code, words):
+    response = from_sql(f"sqlite:///{sales_db}", query)
     if code is None:
         assert response.status_code == 201
         return
@@ -108,12 +108,15 @@ def test_the_platforms_own_database_is_refused(from_sql, settings):
 
 
 def test_the_password_is_kept_out_of_the_job_and_the_response(from_sql):
-    response = from_sql("postgresql+psycopg://reader:s3cret-pw@db.example.com/sales", "SELECT * FROM orders")
+    # A .invalid name never resolves (RFC 6761): the check asks no real resolver about it.
+    response = from_sql("postgresql+psycopg://reader:s3cret-pw@db.invalid/sales", "SELECT * FROM orders")
     assert response.status_code == 201
     assert "s3cret-pw" not in response.content.decode()
     job = Job.objects.get(pk=response.json()["id"])
-    assert job.spec["url"] == "postgresql+psycopg://reader:***@db.example.com/sales"
-    assert SqlConnection.objects.get(pk=job.spec["connection_id"]).url.endswith("s3cret-pw@db.example.com/sales")
+    assert job.spec["url"] == "postgresql+psycopg://reader:***@db.invalid/sales"
+    stored = SqlConnection.objects.get(pk=job.spec["connection_id"])
+    assert stored.shown_url == job.spec["url"]
+    assert "s3cret-pw" not in stored.shown_url + stored.encrypted_url  # encrypted at rest (tests/security)
 
 
 def run(job_id: int) -> Job:
@@ -129,6 +132,8 @@ def test_a_query_snapshots_to_a_profiled_version(world, api_client, from_sql, sa
 
     version = DatasetVersion.objects.get(pk=job.result["dataset_version_id"])
     assert (version.source, version.row_count, version.source_name) == ("sql", ROWS, query)
+    # Made by the editor who imported it, not the dataset's owner.
+    assert (version.created_by, world.dataset.created_by) == (world.users[Role.EDITOR], world.users[Role.OWNER])
     assert version.columns == [{"name": "id", "type": "int64"}, {"name": "region", "type": "string"},
                                {"name": "amount", "type": "double"}, {"name": "note", "type": "string"}]
     viewer = api_client(world.users[Role.VIEWER])
@@ -140,6 +145,26 @@ def test_a_query_snapshots_to_a_profiled_version(world, api_client, from_sql, sa
 
 
 @pytest.mark.django_db(transaction=True)
+def test_fetches_are_sized_from_the_rows_seen_not_the_widest_possible(from_sql, sales_db, monkeypatch):
+    """SQLite's columns may hold anything, so the first fetch assumes four values of the import's
+    whole value limit (8 rows); once the rows are seen to be short, each fetch is a batch's worth,
+    cut to what FETCH_MAX_BYTES could hold at the widest possible."""
+    from sqlalchemy.engine import CursorResult
+
+    from indus.datasets import sql_import
+
+    asked = []
+    fetchmany = CursorResult.fetchmany
+    monkeypatch.setattr(CursorResult, "fetchmany", lambda self, size=None: asked.append(size) or fetchmany(self, size))
+    job = run(from_sql(f"sqlite:///{sales_db}", "SELECT id, region, amount, note FROM sales", timeout_seconds=60).json()["id"])
+    assert job.state == "succeeded", job.error
+    widest_possible = 4 * django_settings.INDUS_IMPORT_MAX_VALUE_BYTES
+    assert asked[0] == sql_import.BATCH_BYTES // widest_possible
+    assert set(asked[1:]) == {sql_import.FETCH_MAX_BYTES // widest_possible}
+    assert sum(asked[:-2]) < ROWS <= sum(asked[:-1])  # and the last finds the end
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_slow_query_is_stopped_at_its_limit_and_says_so(from_sql, sales_db):
     endless = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n"
     job = run(from_sql(f"sqlite:///{sales_db}", endless, timeout_seconds=1).json()["id"])
@@ -148,7 +173,8 @@ def test_a_slow_query_is_stopped_at_its_limit_and_says_so(from_sql, sales_db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_unreachable_database_fails_without_showing_the_password(from_sql):
+def test_an_unreachable_database_fails_without_showing_the_password(from_sql, settings):
+    settings.INDUS_SQL_IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]  # loopback is refused unless listed
     job = run(from_sql("postgresql+psycopg://reader:s3cret-pw@127.0.0.1:9/sales", "SELECT 1").json()["id"])
     assert job.state == "failed"
     assert job.error.startswith("could not connect to postgresql+psycopg://reader:***@127.0.0.1:9/sales")
@@ -175,9 +201,11 @@ def postgres_server():
 
 
 @pytest.fixture
-def pg_sales():
+def pg_sales(settings):
     """A new database holding `sales` (numeric amounts, timestamps, UUIDs) and `wipe_sales()`,
-    a function that deletes every row: a write that no word of a query calling it shows."""
+    a function that deletes every row: a write that no word of a query calling it shows. Its
+    server is on this machine, which imports may reach only once the allow-list names it."""
+    settings.INDUS_SQL_IMPORT_ALLOWED_HOSTS = [make_url(POSTGRES_SERVER).host]
     server = postgres_server()
     name = f"indus_sql_import_{uuid.uuid4().hex[:12]}"
     with server.connect() as admin:
@@ -299,3 +327,55 @@ def test_the_usual_postgresql_spellings_mean_the_installed_driver(from_sql, pg_s
     job = run(from_sql(url, "SELECT count(*) AS sales FROM sales").json()["id"])
     assert job.state == "succeeded", job.error
     assert job.spec["url"].startswith("postgresql+psycopg://")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_credentials_go_when_a_queued_import_is_cancelled_or_given_up(world, api_client, from_sql, sales_db, settings):
+    """Not only the worker's run ends an import: a cancel while it is queued, and giving up
+    after its attempts (in job_claim), are final too, and delete its stored URL."""
+    url = f"sqlite:///{sales_db}"
+    cancelled, given_up = (Job.objects.get(pk=from_sql(url, "SELECT id FROM sales").json()["id"]) for _ in range(2))
+    editor = api_client(world.users[Role.EDITOR])
+    assert editor.post(f"/api/v1/projects/credit/jobs/{cancelled.pk}/cancel/").status_code == 200
+    Job.objects.filter(pk=given_up.pk).update(attempts=settings.INDUS_JOB_MAX_ATTEMPTS,
+                                              max_attempts=settings.INDUS_JOB_MAX_ATTEMPTS)
+    assert run(given_up.pk).state == "failed"
+    assert Job.objects.get(pk=cancelled.pk).state == "cancelled"
+    assert not SqlConnection.objects.filter(pk__in=[cancelled.spec["connection_id"], given_up.spec["connection_id"]])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kept_credentials_expire(world, api_client, from_sql, sales_db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    url = f"sqlite:///{sales_db}"
+    kept = Job.objects.get(pk=from_sql(url, "SELECT id FROM missing_table", keep_credentials=True).json()["id"])
+    assert run(kept.pk).state == "failed"
+    assert SqlConnection.objects.filter(pk=kept.spec["connection_id"]).exists()  # kept for a retry
+    days = settings.INDUS_SQL_KEPT_CREDENTIALS_DAYS
+    SqlConnection.objects.filter(pk=kept.spec["connection_id"]).update(
+        created_at=timezone.now() - timedelta(days=days, minutes=1))
+    # Expired: the next import queued (another one, here) deletes it, and the retry says why it cannot run.
+    assert from_sql(url, "SELECT region FROM sales").status_code == 201
+    assert not SqlConnection.objects.filter(pk=kept.spec["connection_id"]).exists()
+    editor = api_client(world.users[Role.EDITOR])
+    retry = editor.post(f"/api/v1/projects/credit/jobs/{kept.pk}/retry/")
+    assert retry.status_code == 201, retry.json()
+    failed = run(retry.json()["id"])
+    assert failed.state == "failed"
+    assert f"then after {days} days" in failed.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retried_import_is_one_of_the_datasets_imports_once_queued(world, api_client, from_sql, sales_db):
+    from indus.datasets.selectors import dataset_imports
+
+    first = Job.objects.get(pk=from_sql(f"sqlite:///{sales_db}", "SELECT id FROM missing_table",
+                                        keep_credentials=True, task="finance.news_sentiment").json()["id"])
+    assert run(first.pk).state == "failed"
+    retry = api_client(world.users[Role.EDITOR]).post(f"/api/v1/projects/credit/jobs/{first.pk}/retry/")
+    assert retry.status_code == 201, retry.json()
+    queued = {record.job_id: record.task for record in dataset_imports(dataset=world.dataset)}
+    assert queued == {first.pk: "finance.news_sentiment", retry.json()["id"]: "finance.news_sentiment"}

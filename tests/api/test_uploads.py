@@ -6,8 +6,10 @@ import pyarrow.parquet as pa_parquet
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from indus.jobs.execution import execute_job
 from indus.jobs.models import Job
 from indus.tenancy.models import Role
+from tests.support.datasets import DOES_NOT_FIT, FITS, two_task_csv
 
 
 @pytest.fixture
@@ -98,3 +100,41 @@ def test_malformed_multipart_bodies_are_400(editor, upload_url, body, content_ty
     response = editor.generic("POST", upload_url, data=body, content_type=content_type)
     assert response.status_code == 400
     assert (response.json()["error"]["code"], response.json()["error"]["field"]) == (code, field)
+
+
+def run(job_id: int) -> Job:
+    execute_job(job_id=job_id, worker="test-worker")
+    return Job.objects.get(pk=job_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_content_under_another_task_is_checked_against_that_task(editor, upload_url, world):
+    content = two_task_csv()
+    first = run(post_file(editor, upload_url, "rows.csv", content, task=FITS[0]).json()["id"])
+    assert first.state == "succeeded", first.error
+    version_url = f"/api/v1/projects/credit/datasets/{world.dataset.pk}/versions/{first.result['version']}/"
+    assert editor.get(version_url).json()["tasks"] == [FITS[0]]
+
+    refused = run(post_file(editor, upload_url, "rows.csv", content, task=DOES_NOT_FIT).json()["id"])
+    assert refused.state == "failed"
+    assert f"does not fit task {DOES_NOT_FIT}" in refused.error and "column 'message' is missing" in refused.error
+    # A refusal stores nothing: no version, and the version does not claim the refused task.
+    assert world.dataset.versions.count() == 2  # the world's own version and this one
+    assert editor.get(version_url).json()["tasks"] == [FITS[0]]
+
+    also = run(post_file(editor, upload_url, "rows.csv", content, task=FITS[1]).json()["id"])
+    assert also.state == "succeeded", also.error
+    assert (also.result["dataset_version_id"], also.result["created"]) == (first.result["dataset_version_id"], False)
+    assert editor.get(version_url).json()["tasks"] == list(FITS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retried_import_vouches_for_its_version(editor, upload_url, world):
+    queued = post_file(editor, upload_url, "rows.csv", two_task_csv(), task=FITS[0]).json()["id"]
+    assert editor.post(f"/api/v1/projects/credit/jobs/{queued}/cancel/").status_code == 200
+    retry = editor.post(f"/api/v1/projects/credit/jobs/{queued}/retry/")
+    assert retry.status_code == 201
+    job = run(retry.json()["id"])
+    assert job.state == "succeeded", job.error
+    version = editor.get(f"/api/v1/projects/credit/datasets/{world.dataset.pk}/versions/{job.result['version']}/")
+    assert version.json()["tasks"] == [FITS[0]]

@@ -1,17 +1,16 @@
 from contextlib import contextmanager
 
 import pytest
-
-from indus.celery import app as celery_app
 from django.conf import settings
 
+from indus.celery import app as celery_app
 from indus.datasets.models import DatasetVersion
 from indus.datasets.services import dataset_create, dataset_generate_sample
 from indus.jobs.models import Job
 from indus.jobs.reconciler import jobs_reconcile
+from indus.jobs.states import TERMINAL_STATES
 from indus.registry.models import ModelVersion
 from indus.training.services import fine_tune_submit
-from indus.jobs.states import TERMINAL_STATES
 from tests.support.workers import WorkerProcess, wait_for
 
 

@@ -35,9 +35,10 @@ def wait_until_finished(tab, name: str) -> str:
     page.wait_for_selector("#job-progress")
     tab.screenshot(f"{name}-running")
     # The page polls while the job runs and reloads once at the end: wait for a page the server
-    # rendered for a finished job.
+    # rendered for a finished job. (A function, not an expression: Playwright evaluates a bare
+    # expression with eval, which the server's Content-Security-Policy refuses.)
     page.wait_for_function(
-        "document.getElementById('job-live-data') && JSON.parse(document.getElementById('job-live-data').textContent).terminal",
+        "() => document.getElementById('job-live-data') && JSON.parse(document.getElementById('job-live-data').textContent).terminal",
         timeout=JOB_TIMEOUT_MS,
     )
     page.wait_for_load_state()

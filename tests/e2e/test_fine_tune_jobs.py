@@ -44,6 +44,11 @@ def test_fine_tuned_minilm_beats_the_majority_class(worker, project, headlines_v
     assert set(model_version.reports["per_class"]) == {"negative", "neutral", "positive"}
     assert "confusion_matrix" in model_version.reports
     assert "## Intended use" in model_version.model_card
+    # Judged, on the worker, against baselines fitted on its own split: TF-IDF for a text task.
+    names = [candidate["name"] for candidate in model_version.reports["baselines"]["candidates"]]
+    assert names == ["class_shares", "tfidf_logistic_regression"]
+    assert model_version.reports["verdict"]["verdict"] in ("beats_classical", "beats_trivial_only")
+    assert "## Against the baselines" in model_version.model_card
     assert (model_version.dataset_version, model_version.model.task) == (version, TASK)
     stored = artifact_storage().listdir(model_version.artifact_path)[1]
     assert "model.safetensors" in stored and "indus_model.json" in stored

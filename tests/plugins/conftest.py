@@ -10,10 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from indus.plugins.contract import ColumnType, TargetKind, Task
-from indus.plugins.inspection import resolve_factory
+from indus.plugins.contract import ColumnType, TargetKind, Task, resolve_factory
+from indus.plugins.dataset_validation import errors, validate_table
 from indus.plugins.manager import PluginRegistry
-from indus.plugins.validation import errors, validate_table
 
 # The arrow type a sample generator writes for each kind of column. Stricter than validation,
 # which accepts any type that can hold the column: a sample is the example users copy.

@@ -85,6 +85,35 @@ def test_a_raising_hook_is_named(plugin_modules):
     assert registry.plugins["acme"].loaded
 
 
+def test_a_misspelt_hook_is_an_error_of_its_plugin(plugin_modules):
+    misspelt = plugin_modules("misspelt", GOOD_PLUGIN.format(name="misspelt", head="classification").replace(
+        "def indus_tasks():", "def indus_task():"
+    ) + """
+@hookimpl
+def indus_backbone():
+    return []
+""")
+    registry = build_registry(entry_points_=[misspelt, good_plugin(plugin_modules)])
+    assert registry.plugins["misspelt"].errors == [
+        "'indus_backbone' is not an Indus hook; did you mean 'indus_backbones'?",
+        "'indus_task' is not an Indus hook; did you mean 'indus_tasks'?",
+    ]
+    assert not registry.plugins["misspelt"].loaded
+    assert "misspelt.complaints" not in registry.tasks
+    assert registry.plugins["acme"].loaded and "acme.complaints" in registry.tasks
+
+
+def test_an_optional_hook_of_a_later_version_is_not_an_error(plugin_modules):
+    forward = plugin_modules("forward", GOOD_PLUGIN.format(name="forward", head="classification") + """
+@hookimpl(optionalhook=True)
+def indus_not_yet_a_hook():
+    return []
+""")
+    registry = build_registry(entry_points_=[forward])
+    assert registry.plugins["forward"].loaded
+    assert "forward.complaints" in registry.tasks
+
+
 def test_a_head_whose_module_does_not_exist_is_refused_with_its_tasks(plugin_modules):
     with_bad_head = plugin_modules("badhead", GOOD_PLUGIN.format(name="badhead", head="badhead.special") + '''
 from indus.plugins.contract import Head

@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from indus.plugins.inspection import resolve_factory
+from indus.plugins.contract import resolve_factory
+from indus.plugins.dataset_validation import errors, validate_table
 from indus.plugins.manager import build_registry
-from indus.plugins.validation import errors, validate_table
 from indus_retail.samples import demand, interactions, reviews, support
 
 RETAIL_TASKS = {

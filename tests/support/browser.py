@@ -48,6 +48,10 @@ class AdminPage:
         self.base_url = base_url
         self.requested: list[str] = []
         page.on("request", lambda request: self.requested.append(request.url))
+        # Chromium reports what the Content-Security-Policy refused on the console.
+        self.refused_by_policy: list[str] = []
+        page.on("console", lambda message: self.refused_by_policy.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text else None)
 
     def requests_elsewhere(self) -> list[str]:
         """URLs the pages asked for beyond the server: none, or the admin needs the internet."""
@@ -88,3 +92,5 @@ def admin_page(chromium, live_server):
         tab.page.context.close()
     # The admin works offline: every script, style and image comes from the server itself.
     assert [url for tab in tabs for url in tab.requests_elsewhere()] == []
+    # And under the server's Content-Security-Policy, which refused nothing a page uses.
+    assert [refusal for tab in tabs for refusal in tab.refused_by_policy] == []

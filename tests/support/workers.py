@@ -58,7 +58,7 @@ class WorkerProcess:
 
     def start(self) -> "WorkerProcess":
         argv = [
-            sys.executable, "-m", "celery", "-A", "indus", "worker",
+            sys.executable, "-m", "celery", "-A", "indus.celery", "worker",
             "--queues", "gpu,cpu", "--pool", "solo", "--hostname", f"{self.name}@%h",
             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
         ]

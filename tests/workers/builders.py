@@ -1,5 +1,6 @@
-"""Tasks as a worker receives them (`Task.as_dict()` from the real contract), and tiny backbones."""
+"""Tasks as a worker holds them (a `ModelTask`, a real contract `Task`), and tiny backbones."""
 from indus.plugins.contract import Column, ColumnType, Modality, Presentation, Target, TargetKind, Task
+from indus_workers.task import ModelTask
 
 TEXT_BACKBONE = "indus_workers.backbones.text:build_text_encoder"
 TABULAR_BACKBONE = "indus_workers.backbones.tabular:build_tabular_encoder"
@@ -27,8 +28,8 @@ def make_task(
     target_column: str = "target",
     top_k: int = 1,
     **target_fields,
-) -> dict:
-    """A task dict for a target kind, with input columns given as {name: column type}."""
+) -> ModelTask:
+    """A task for a target kind, with input columns given as {name: column type}."""
     inputs = inputs or {"x": "number"}
     task = Task(
         name=f"test.{kind}",
@@ -42,7 +43,7 @@ def make_task(
         metrics=("loss",),
         presentation=Presentation(top_k=top_k),
     )
-    return task.as_dict()
+    return ModelTask.of(task)
 
 
 def fit_encoder(encoder, table):

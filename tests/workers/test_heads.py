@@ -1,5 +1,6 @@
 """Every built-in head on synthetic features: it learns, predicts, decodes and rejects bad targets."""
 import re
+from dataclasses import replace
 
 import pytest
 import torch
@@ -131,7 +132,7 @@ def test_multi_label_decodes_the_labels_above_one_half():
 
 
 def test_class_weights_of_zero_make_a_class_irrelevant_to_the_loss():
-    task = {**make_task("classes", labels=("a", "b")), "class_weights": [0.0, 1.0]}
+    task = replace(make_task("classes", labels=("a", "b")), class_weights=(0.0, 1.0))
     head = ClassificationHead(hidden_size=HIDDEN, task=task)
     targets = torch.tensor([0, 1])
     outputs = torch.tensor([[0.3, -0.2], [0.1, 0.4]])
@@ -141,7 +142,7 @@ def test_class_weights_of_zero_make_a_class_irrelevant_to_the_loss():
 
 
 def test_class_weights_must_match_the_labels():
-    task = {**make_task("classes", labels=("a", "b")), "class_weights": [1.0]}
+    task = replace(make_task("classes", labels=("a", "b")), class_weights=(1.0,))
     with pytest.raises(ValueError, match="class_weights has 1 values for 2 labels"):
         ClassificationHead(hidden_size=HIDDEN, task=task)
 
@@ -162,7 +163,7 @@ def test_ordinal_levels_have_ordered_thresholds_and_a_distribution():
 @pytest.mark.parametrize("case", ["quantile", "forecasting"])
 def test_quantiles_never_cross(case):
     head_class, task, _ = CASES[case]
-    task = {**task, "target": {**task["target"], "quantiles": [0.9, 0.1, 0.5]}}  # unsorted on purpose
+    task = replace(task, target=replace(task.target, quantiles=(0.9, 0.1, 0.5)))  # unsorted on purpose
     torch.manual_seed(1)
     head = head_class(hidden_size=HIDDEN, task=task)
     with torch.no_grad():

@@ -132,7 +132,7 @@ def test_a_ranking_catalogue_is_discovered_from_the_training_rows():
     model, table = built("tabular ranking")
     assert model.head.labels == sorted(set(table.column("target").to_pylist()))
     task = CASES["tabular ranking"][0]
-    assert not task["target"]["labels"]  # the plugin's task is left as it was
+    assert not task.target.labels  # the plugin's task is left as it was
     assert complete_labels(model.task, table) is model.task  # nothing left to complete
 
 
@@ -194,7 +194,7 @@ def test_a_model_assembled_by_hand_records_its_head_and_needs_its_backbone_to_sa
 def test_inverse_frequency_weights_give_every_class_the_same_total_weight():
     task = make_task("classes", labels=("fraud", "legit", "review"))
     table = pa.table({"target": ["legit"] * 6 + ["fraud"] * 2 + [None]})
-    weights = dict(zip(task["target"]["labels"], inverse_frequency_weights(task, table)))
+    weights = dict(zip(task.target.labels, inverse_frequency_weights(task, table)))
     assert weights["fraud"] * 2 == pytest.approx(weights["legit"] * 6)
     assert weights["fraud"] * 2 + weights["legit"] * 6 == pytest.approx(8 * 2 / 3)  # rows x present share
     assert weights["review"] == 1.0  # no training row: nothing to re-weigh

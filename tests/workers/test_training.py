@@ -1,5 +1,6 @@
 """The training runtime end to end on tiny models: data in, a saved model, metrics and events out."""
 import json
+from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
@@ -10,8 +11,14 @@ from indus_workers.model import load_model
 from indus_workers.training.spec import ComponentSpec, Hyperparameters, TrainingSpec
 from indus_workers.training.trainer import train
 from tests.workers.builders import (
-    CLASSIFICATION_HEAD, FORECASTING_HEAD, REGRESSION_HEAD, TABULAR_BACKBONE, TEXT_BACKBONE, TIME_SERIES_BACKBONE,
-    TINY_TEXT_OPTIONS, make_task,
+    CLASSIFICATION_HEAD,
+    FORECASTING_HEAD,
+    REGRESSION_HEAD,
+    TABULAR_BACKBONE,
+    TEXT_BACKBONE,
+    TIME_SERIES_BACKBONE,
+    TINY_TEXT_OPTIONS,
+    make_task,
 )
 
 FAST = dict(
@@ -145,3 +152,40 @@ def test_forecasting_holds_out_the_latest_windows(tmp_path):
     )
     assert result["metrics"]["test_mae"] < result["reports"]["baseline"]["mae_of_median"]
     assert 0.5 <= result["metrics"]["test_coverage"] <= 1
+
+
+@pytest.mark.parametrize(("task_metrics", "validation", "followed"), [
+    (("pr_auc", "accuracy"), {"pr_auc": None, "accuracy": 0.8}, ("accuracy", True)),  # no positives: AUC undefined
+    (("quadratic_kappa", "mae"), {"mae": 1.5}, ("mae", False)),  # a metric this kind never computes
+    (("roc_auc", "majority_class_accuracy"), {"roc_auc": None, "majority_class_accuracy": 0.6}, ("loss", False)),
+])
+def test_early_stopping_follows_a_metric_with_a_value_else_the_loss(task_metrics, validation, followed):
+    from types import SimpleNamespace
+
+    from indus.plugins.verdict import primary_metric
+    from indus_workers.training.trainer import StoppingMetric
+
+    events, args = RecordedEvents(), SimpleNamespace(metric_for_best_model="loss", greater_is_better=False)
+    stopping = StoppingMetric(SimpleNamespace(metrics=task_metrics), events)
+    stopping(args, dict(validation))
+    assert (args.metric_for_best_model, args.greater_is_better) == followed
+    assert f"follow validation {followed[0]}" in events.of("log")[-1][1]
+    chosen = primary_metric(task_metrics, validation)  # the verdict's rule is the same function
+    assert (chosen[0] if chosen else "loss") == followed[0]
+    # Undefined at a later evaluation: the worst score, said so, not a silent keep of the first checkpoint.
+    if followed[0] != "loss":
+        later = stopping(args, {**validation, followed[0]: None})
+        assert later[followed[0]] == (-np.inf if followed[1] else np.inf)
+        assert "undefined" in events.of("log")[-1][1]
+
+
+def test_a_run_whose_metric_the_kind_never_computes_stops_on_the_loss(tmp_path):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=200)
+    table = pa.table({"x": x, "target": 2.0 * x + rng.normal(scale=0.3, size=200)})
+    task = make_task("regression")
+    task = replace(task, metrics=("roc_auc", "mae"))  # roc_auc: never computed for a regression
+    events = RecordedEvents()
+    train(spec_for(tmp_path, task, table, head=REGRESSION_HEAD, backbone=TABULAR_BACKBONE, epochs=3,
+                   early_stopping_patience=1), events)
+    assert any("follow validation mae (lower is better)" in message for _, message in events.of("log"))

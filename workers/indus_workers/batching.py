@@ -35,3 +35,24 @@ def pad_sequences(sequences: list[list[int]], pad_value: int, *, left: bool = Fa
     matrix = np.full((len(sequences), longest), pad_value, dtype=np.int64)
     matrix[real] = np.fromiter(chain.from_iterable(sequences), dtype=np.int64, count=int(lengths.sum()))
     return torch.from_numpy(matrix)
+
+
+def padded_ragged(
+    values: np.ndarray, offsets: np.ndarray, positions: np.ndarray, pad_value: int, *, left: bool = False,
+    pin_memory: bool = False,
+) -> tuple[torch.Tensor, np.ndarray]:
+    """Rows `positions` of a ragged array (Arrow's layout: row i is values[offsets[i]:offsets[i+1]])
+    as an int64 matrix padded with `pad_value` to the longest of them, and the mask of the real
+    entries. Numpy gathers, no Python loop over rows; with `pin_memory` the matrix is filled in
+    page-locked memory, which a CUDA copy reads without staging it first."""
+    starts = offsets[positions]
+    lengths = offsets[positions + 1] - starts
+    longest = int(lengths.max()) if len(positions) else 0
+    columns = np.arange(longest)
+    shift = longest - lengths[:, None] if left else 0
+    real = columns >= shift if left else columns < lengths[:, None]
+    matrix = torch.empty((len(positions), longest), dtype=torch.int64, pin_memory=pin_memory)
+    filled = matrix.numpy()
+    filled.fill(pad_value)
+    filled[real] = values[(starts[:, None] + columns - shift)[real]]
+    return matrix, real

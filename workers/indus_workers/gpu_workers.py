@@ -18,7 +18,7 @@ def gpu_worker_specs(gpu_count: int, *, queue: str = "gpu", hostname: str | None
         ChildSpec(
             name=f"gpu{index}",
             argv=[
-                sys.executable, "-m", "celery", "-A", "indus", "worker",
+                sys.executable, "-m", "celery", "-A", "indus.celery", "worker",
                 "--queues", queue, "--pool", "solo", "--concurrency", "1",
                 "--hostname", f"gpu{index}@{hostname}", "--loglevel", "INFO",
             ],
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
         args.gpus = visible_gpu_count()
     if args.gpus < 1:
-        parser.error("no GPU is visible; on a CPU machine run `celery -A indus worker -Q gpu` instead")
+        parser.error("no GPU is visible; on a CPU machine run `celery -A indus.celery worker -Q gpu` instead")
     return supervise(gpu_worker_specs(args.gpus, queue=args.queue))
 
 

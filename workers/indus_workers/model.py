@@ -11,7 +11,6 @@ A saved model is a folder:
 `load_model` rebuilds the architecture from the JSON and loads the weights into it. The folder
 is written in place: the runtime writes into a temporary folder and renames it when complete.
 """
-import importlib
 import json
 from pathlib import Path
 
@@ -21,21 +20,15 @@ from safetensors.torch import load_model as load_safetensors
 from safetensors.torch import save_model as save_safetensors
 from torch import nn
 
+from indus.plugins.contract import Task, resolve_factory
 from indus_workers.backbones.base import Encoder
 from indus_workers.heads.base import TaskHead
 from indus_workers.targets import attach_targets, complete_labels, words_from_tokens
+from indus_workers.task import ModelTask
 
 WEIGHTS_FILE = "model.safetensors"
 SPEC_FILE = "indus_model.json"
 SPEC_FORMAT = 1
-
-
-def resolve_factory(dotted_path: str):
-    """'package.module:attribute' -> the attribute, imported."""
-    module_name, _, attribute = dotted_path.partition(":")
-    if not module_name or not attribute:
-        raise ValueError(f"factory {dotted_path!r} must look like 'package.module:callable'")
-    return getattr(importlib.import_module(module_name), attribute)
 
 
 def factory_path(component) -> str:
@@ -84,18 +77,37 @@ class IndusModel(nn.Module):
 
     def raw_outputs(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """The head's raw outputs for a collated batch (its `labels`, if any, left out), on the
-        model's device. Call it under `torch.inference_mode()` unless gradients are wanted."""
+        model's device. Call it under `torch.inference_mode()` unless gradients are wanted.
+        Tensors in pinned host memory are copied without blocking: the host goes on to the next
+        batch while the copy and the compute queue up on the device."""
         device = next(self.parameters()).device
-        return self(**{name: value.to(device) for name, value in batch.items() if name != "labels"})["outputs"]
+        # `is_pinned` only for a GPU: on a CPU worker it must not wake CUDA.
+        copy_ahead = device.type == "cuda"
+        inputs = {name: value.to(device, non_blocking=copy_ahead and value.is_pinned()) for name, value in batch.items() if name != "labels"}
+        return self(**inputs)["outputs"]
+
+    def head_predictions(self, batch: dict[str, torch.Tensor]) -> dict:
+        """The head's predictions for a collated batch, on the CPU."""
+        with torch.inference_mode():
+            return self.predictions_of(self.raw_outputs(batch))
+
+    def inference_outputs(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """`raw_outputs` under inference mode, left on the model's device."""
+        with torch.inference_mode():
+            return self.raw_outputs(batch)
+
+    def predictions_of(self, outputs: torch.Tensor) -> dict:
+        """The head's predictions from raw outputs (of one batch or of several concatenated),
+        on the CPU."""
+        with torch.inference_mode():
+            predictions = self.head.predict(outputs)
+            # Off the device in one copy per tensor: decoding reads rows one at a time, and on a
+            # GPU each read would be its own transfer and wait (32,000 of them for 16,000 rows).
+            return {name: value.cpu() if isinstance(value, torch.Tensor) else value for name, value in predictions.items()}
 
     def predict_rows(self, examples: list[dict]) -> list[dict]:
         """JSON-ready predictions for one batch of examples; token tags come back one per word."""
-        with torch.inference_mode():
-            predictions = self.head.predict(self.raw_outputs(self.collate(examples)))
-            # Off the device in one copy per tensor: decoding reads rows one at a time, and on a
-            # GPU each read would be its own transfer and wait (32,000 of them for 16,000 rows).
-            predictions = {name: value.cpu() if isinstance(value, torch.Tensor) else value for name, value in predictions.items()}
-        rows = self.head.decode(predictions)
+        rows = self.head.decode(self.head_predictions(self.collate(examples)))
         if self.head.token_level:
             rows = [words_from_tokens(row, example["word_ids"]) for row, example in zip(rows, examples)]
         return rows
@@ -125,7 +137,7 @@ def save_model(model: IndusModel, folder: str | Path, *, backbone_factory: str |
     folder.mkdir(parents=True, exist_ok=True)
     spec = {
         "format": SPEC_FORMAT,
-        "task": model.task,
+        "task": model.task.as_dict(),
         "backbone": {"factory": backbone_factory, "options": model.encoder.save_files(folder)},
         "head": {"factory": model.head_factory},
         "featurizer": model.featurizer.state_dict(),
@@ -135,15 +147,15 @@ def save_model(model: IndusModel, folder: str | Path, *, backbone_factory: str |
 
 
 def build_model(
-    *, task: dict, backbone_factory: str, head_factory: str, train_table: pa.Table, backbone_options: dict | None = None
+    *, task: Task, backbone_factory: str, head_factory: str, train_table: pa.Table, backbone_options: dict | None = None
 ) -> IndusModel:
     """A model ready to train on `train_table`: labels completed where the task has none, the
     featurizer fitted, and the head's target scaling fitted, all on the training rows only."""
-    task = complete_labels(task, train_table)
+    task = complete_labels(ModelTask.of(task), train_table)
     encoder = resolve_factory(backbone_factory)(task=task, options=backbone_options or {})
     encoder.featurizer.fit(train_table)
     head = resolve_factory(head_factory)(hidden_size=encoder.hidden_size, task=task)
-    head.fit_targets(train_table.column(task["target"]["column"]).to_pylist())
+    head.fit_targets(train_table.column(task.target.column).to_pylist())
     return IndusModel(encoder, head, backbone_factory=backbone_factory, head_factory=head_factory)
 
 
@@ -153,7 +165,7 @@ def load_model(folder: str | Path, *, device: str | torch.device = "cpu") -> Ind
     spec = json.loads((folder / SPEC_FILE).read_text())
     if spec.get("format") != SPEC_FORMAT:
         raise ValueError(f"{folder / SPEC_FILE} has format {spec.get('format')!r}; this worker reads {SPEC_FORMAT}")
-    task = spec["task"]
+    task = ModelTask.from_dict(spec["task"])
     options = {**spec["backbone"]["options"], "artifact_dir": str(folder)}
     encoder = resolve_factory(spec["backbone"]["factory"])(task=task, options=options)
     encoder.featurizer.load_state_dict(spec["featurizer"])

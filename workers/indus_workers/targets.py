@@ -5,47 +5,47 @@ The featurizer decides which raw target belongs to which example (a row's value,
 values after a time-series window) and leaves it under `target`; the head encodes it here into
 `labels`, which the featurizer's `collate` batches and `IndusModel.forward` hands to the loss.
 """
-import copy
+from dataclasses import replace
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from indus.plugins.contract import TargetKind
 from indus_workers.batching import IGNORE_INDEX
 from indus_workers.heads.base import TaskHead
+from indus_workers.task import ModelTask
 
 # Target kinds whose labels can be read off the data; ordinal levels cannot (their order is
 # knowledge the plugin must declare).
-KINDS_WITH_LABELS_IN_DATA = frozenset({"classes", "multi_label", "token_tags", "ranking"})
+KINDS_WITH_LABELS_IN_DATA = frozenset({TargetKind.CLASSES, TargetKind.MULTI_LABEL, TargetKind.TOKEN_TAGS, TargetKind.RANKING})
 
 
-def complete_labels(task: dict, table: pa.Table) -> dict:
+def complete_labels(task: ModelTask, table: pa.Table) -> ModelTask:
     """The task, or where the plugin left its target labels empty (a ranking catalogue, say) a
     copy with the labels found in the training rows, sorted for a stable order."""
-    target = task["target"]
-    if target.get("labels") or target["kind"] not in KINDS_WITH_LABELS_IN_DATA:
+    target = task.target
+    if target.labels or target.kind not in KINDS_WITH_LABELS_IN_DATA:
         return task
-    column = table.column(target["column"]).drop_null()
+    column = table.column(target.column).drop_null()
     if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
         column = pc.list_flatten(column)
     labels = sorted({str(value) for value in column.unique().to_pylist() if value is not None})
     if not labels:
-        raise ValueError(f"column {target['column']!r} has no target values to learn labels from")
-    completed = copy.deepcopy(task)
-    completed["target"]["labels"] = labels
-    return completed
+        raise ValueError(f"column {target.column!r} has no target values to learn labels from")
+    return replace(task, target=replace(target, labels=tuple(labels)))
 
 
-def inverse_frequency_weights(task: dict, table: pa.Table) -> list[float]:
-    """One loss weight per label, in label order, for `task["class_weights"]`: rows / (labels x
+def inverse_frequency_weights(task: ModelTask, table: pa.Table) -> tuple[float, ...]:
+    """One loss weight per label, in label order, for `task.class_weights`: rows / (labels x
     rows of the label), so that every class weighs as much in total. Fit on the training rows."""
-    labels = task["target"]["labels"]
+    labels = task.target.labels
     counts = dict.fromkeys(labels, 0)
-    for value in table.column(task["target"]["column"]).to_pylist():
+    for value in table.column(task.target.column).to_pylist():
         if value is not None and str(value) in counts:
             counts[str(value)] += 1
     rows = sum(counts.values())
     # A label with no training row keeps weight 1: there is nothing of it to over-weigh.
-    return [rows / (len(labels) * counts[label]) if counts[label] else 1.0 for label in labels]
+    return tuple(rows / (len(labels) * counts[label]) if counts[label] else 1.0 for label in labels)
 
 
 def attach_targets(examples: list[dict], head: TaskHead) -> list[dict]:

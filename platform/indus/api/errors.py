@@ -20,6 +20,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
+from indus.core.errors import error_body
+
 logger = logging.getLogger(__name__)
 
 # Services name the field `state` when an object's current state forbids the action (cancel
@@ -45,10 +47,6 @@ class PayloadTooLarge(ApiError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "the request body is too large"
     default_code = "too_large"
-
-
-def error_body(code: str, message: str, field: str | None = None, details: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "field": field, "details": details or {}}}
 
 
 def exception_handler(exc, context):

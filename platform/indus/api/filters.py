@@ -71,7 +71,8 @@ class RegisteredModelFilter(FilterSet):
 
 class AuditEntryFilter(FilterSet):
     action = django_filters.CharFilter(help_text="e.g. job.cancel")
+    token_prefix = django_filters.CharFilter(help_text="the changes made with one API token, e.g. a lost one")
 
     class Meta:
         model = AuditEntry
-        fields = ["action"]
+        fields = ["action", "token_prefix"]

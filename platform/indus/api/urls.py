@@ -1,7 +1,7 @@
 """/api/v1/: every object lives under the project it belongs to."""
 from django.urls import include, path
 
-from indus.api.views import audit, datasets, jobs, models, plugins, projects, root, tokens
+from indus.api.views import audit, bindings, datasets, jobs, models, plugins, projects, root, tokens
 
 app_name = "api"
 
@@ -41,6 +41,9 @@ project_urls = [
     path("jobs/", jobs.JobListView.as_view(), name="jobs"),
     path("jobs/<int:job_id>/", include(job_urls)),
     path("models/", models.ModelListView.as_view(), name="models"),
+    path("task-bindings/", bindings.TaskBindingListView.as_view(), name="task-bindings"),
+    path("task-bindings/infer/", bindings.TaskBindingInferView.as_view(), name="task-binding-infer"),
+    path("task-bindings/<int:binding_id>/", bindings.TaskBindingDetailView.as_view(), name="task-binding"),
     path("models/<int:model_id>/", include(model_urls)),
 ]
 
@@ -51,6 +54,7 @@ urlpatterns = [
     path("plugins/", plugins.PluginListView.as_view(), name="plugins"),
     path("tasks/", plugins.TaskListView.as_view(), name="tasks"),
     path("tasks/<str:name>/", plugins.TaskDetailView.as_view(), name="task"),
+    path("templates/", plugins.TemplateListView.as_view(), name="templates"),
     path("heads/", plugins.HeadListView.as_view(), name="heads"),
     path("backbones/", plugins.BackboneListView.as_view(), name="backbones"),
     path("samples/", plugins.SampleListView.as_view(), name="samples"),

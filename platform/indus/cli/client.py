@@ -43,13 +43,20 @@ class Client:
 
     def url(self, path: str, query: dict | None = None) -> str:
         query = {key: value for key, value in (query or {}).items() if value is not None}
-        return f"{self.config.url}{API_PREFIX}/{path.lstrip('/')}" + (f"?{urlencode(query)}" if query else "")
+        return f"{self.config.url}{API_PREFIX}/{path.lstrip('/')}" + (f"?{urlencode(query, doseq=True)}" if query else "")
 
     def get(self, path: str, query: dict | None = None) -> dict:
         return self._json("GET", self.url(path, query))
 
     def post(self, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
         return self._json("POST", self.url(path), body, headers)
+
+    def put(self, path: str, body: dict | None = None) -> dict:
+        return self._json("PUT", self.url(path), body)
+
+    def get_schema(self) -> dict:
+        """The server's OpenAPI schema (what `jobs submit` builds its flags from)."""
+        return self._json("GET", f"{self.config.url}/api/schema/?format=json")
 
     def get_all(self, path: str, query: dict | None = None) -> Iterator[dict]:
         """Every result of a paginated list, page after page."""

@@ -5,6 +5,7 @@ from pathlib import Path
 from indus.cli import output
 from indus.cli.client import ApiError, Client
 from indus.cli.progress import watch
+from indus.cli.submissions import kind_parser, request_body, submission_schemas
 
 OK, JOB_FAILED = 0, 1
 
@@ -75,16 +76,18 @@ def datasets_versions(args, client: Client) -> int:
 # --- jobs -----------------------------------------------------------------------------------
 
 def jobs_submit(args, client: Client) -> int:
+    """Submit a job with the flags the server's schema gives the kind (`--help` lists them)."""
+    offered = submission_schemas(client.get_schema())
     kind = args.kind.replace("-", "_")
-    body = {"kind": kind, "dataset_version": args.dataset_version, "task": args.task,
-            "model_name": args.model, "backbone": args.backbone, "parent_version": args.parent_version,
-            "processes": args.processes, "model_version": args.model_version, "output_format": args.output_format,
-            "explain": {"top": args.explain_top} if args.explain_top else None, "int8": args.int8 or None}
-    if kind == "fine_tune":
-        body["hyperparameters"] = dict(args.set or [])
-    headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else None
-    job = client.post(f"projects/{args.project}/jobs/", {k: v for k, v in body.items() if v is not None}, headers)
-    return report_job(args, client, job, body["kind"])
+    if kind not in offered:
+        known = ", ".join(name.replace("_", "-") for name in offered)
+        raise UsageError(f"the server has no job kind {args.kind!r}; it offers: {known}")
+    parser, names = kind_parser(args.kind, offered[kind])
+    options = parser.parse_args(args.inputs)
+    args.watch, args.interval = options.watch, options.interval
+    headers = {"Idempotency-Key": options.idempotency_key} if options.idempotency_key else None
+    job = client.post(f"projects/{args.project}/jobs/", request_body(kind, names, options), headers)
+    return report_job(args, client, job, kind)
 
 
 def report_job(args, client: Client, job: dict, what: str) -> int:
@@ -148,10 +151,46 @@ def models_list(args, client: Client) -> int:
     return OK
 
 
+def verdict_cell(version: dict) -> str:
+    """The verdict as a table shows it; a version no better than the trivial baseline says so first."""
+    verdict = version.get("verdict") or {}
+    metric = f" ({verdict['metric']})" if verdict.get("metric") else ""
+    return ("FLAGGED: " if version.get("flagged") else "") + f"{verdict.get('title', '-')}{metric}"
+
+
 def models_versions(args, client: Client) -> int:
     model = id_by_name(client, args.project, "models", args.model)
-    output.show(args, list(client.get_all(f"projects/{args.project}/models/{model}/versions/")),
-                ["number", "metrics", "aliases", "dataset_version", "job", "created_at"])
+    versions = list(client.get_all(f"projects/{args.project}/models/{model}/versions/"))
+    if not args.json:
+        versions = [{**version, "verdict": verdict_cell(version)} for version in versions]
+    output.show(args, versions, ["number", "verdict", "metrics", "aliases", "dataset_version", "job", "created_at"])
+    return OK
+
+
+def models_alias(args, client: Client) -> int:
+    model = id_by_name(client, args.project, "models", args.model)
+    alias = client.put(f"projects/{args.project}/models/{model}/aliases/{args.alias}/",
+                       {"version": args.version, "force": args.force})
+    print(f"alias {alias['name']} of {args.model} now points at version {alias['version']}")
+    return OK
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+def tasks_defaults(args, client: Client) -> int:
+    task = client.get(f"tasks/{args.task}/")
+    backbone = args.backbone or task["backbone"]
+    by_backbone = task.get("hyperparameter_defaults") or {}
+    if backbone not in by_backbone:
+        raise UsageError(f"task {args.task} reads no data backbone {backbone!r} encodes; "
+                         f"its backbones are {', '.join(sorted(by_backbone))}")
+    defaults = by_backbone[backbone]
+    if args.json:
+        output.print_json({"task": args.task, "backbone": backbone, "hyperparameter_defaults": defaults})
+    else:
+        print(f"defaults of {args.task} on backbone {backbone}:")
+        for name, value in defaults.items():
+            print(f"  {name}: {value}")
     return OK
 
 
@@ -160,4 +199,59 @@ def models_download(args, client: Client) -> int:
     destination = Path(args.output or f"{args.model}-v{args.version}.zip")
     size = client.download(f"projects/{args.project}/models/{model}/versions/{args.version}/artifacts/", destination)
     print(f"wrote {destination} ({size} bytes)")
+    return OK
+
+
+# --- task bindings (`indus tasks`) -----------------------------------------------------------
+
+BINDING_COLUMNS = ["id", "template", "dataset_version", "target", "id_column", "positive_label", "created_at"]
+
+
+def binding_body(args) -> dict:
+    """The binding's fields the command line gives; the server infers the rest."""
+    body = {"dataset_version": args.dataset_version, "target": args.target, "template": args.template,
+            "inputs": args.input, "id_column": args.id_column, "labels": args.labels and args.labels.split(","),
+            "positive_label": args.positive_label}
+    return {name: value for name, value in body.items() if value is not None}
+
+
+def tasks_infer(args, client: Client) -> int:
+    proposal = client.get(f"projects/{args.project}/task-bindings/infer/", binding_body(args))
+    if args.json:
+        output.print_json(proposal)
+        return OK
+    target = proposal.get("target_inference") or {}
+    print(f"template: {proposal['template']} ({proposal['template_reason']})")
+    if target:
+        print(f"target: {target['column']}, {target['kind']} ({target['kind_reason']})")
+    if proposal["labels"]:
+        positive = f"; positive: {proposal['positive_label']!r}" if proposal["positive_label"] else ""
+        print(f"labels: {', '.join(map(repr, proposal['labels']))}{positive}")
+    output.print_table(
+        [{"column": c["name"], "role": c["role"], "type": c["type"] or "-",
+          "why": c["role_reason"] if c["role"] != "input" else c["type_reason"]} for c in proposal["columns"]],
+        ["column", "role", "type", "why"],
+    )
+    for field, messages in proposal["problems"].items():
+        for message in messages:
+            print(f"problem ({field}): {message}")
+    print("valid: create it with `indus tasks create` and the same options" if proposal["valid"]
+          else "not valid: change the options above and infer again")
+    return OK
+
+
+def tasks_create(args, client: Client) -> int:
+    binding = client.post(f"projects/{args.project}/task-bindings/", binding_body(args))
+    output.show(args, binding, None if args.json else [*BINDING_COLUMNS, "inputs", "labels"])
+    return OK
+
+
+def tasks_list(args, client: Client) -> int:
+    output.show(args, list(client.get_all(f"projects/{args.project}/task-bindings/")), BINDING_COLUMNS)
+    return OK
+
+
+def tasks_show(args, client: Client) -> int:
+    binding = client.get(f"projects/{args.project}/task-bindings/{args.binding}/")
+    output.show(args, binding, None if args.json else [*BINDING_COLUMNS, "inputs", "left_out", "labels", "model_versions"])
     return OK

@@ -3,10 +3,9 @@
 reached or failed."""
 import argparse
 import getpass
-import json
 import sys
 
-from indus.cli import commands
+from indus.cli import commands, submissions
 from indus.cli.client import ApiError, Client, ServerUnreachable
 from indus.cli.config import Config, ConfigError, load_config, save_config
 
@@ -47,17 +46,6 @@ def login(args) -> int:
     return 0
 
 
-def key_value(text: str) -> tuple[str, object]:
-    """`--set key=value`: the value as JSON when it reads as JSON (3, 0.1, true), else text."""
-    key, separator, raw = text.partition("=")
-    if not separator or not key:
-        raise argparse.ArgumentTypeError(f"expected key=value, not {text!r}")
-    try:
-        return key, json.loads(raw)
-    except ValueError:
-        return key, raw
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="indus", description="Command-line client of the Indus REST API.")
     parser.add_argument("--json", action="store_true", help="print the API's JSON instead of tables")
@@ -75,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     listed = datasets.add_parser("list")
     listed.add_argument("project")
     listed.set_defaults(command=commands.datasets_list)
-    upload = _job_making(datasets.add_parser("upload", help="upload a file as a new version (the dataset is "
+    upload = submissions.job_making(datasets.add_parser("upload", help="upload a file as a new version (the dataset is "
                                                             "created if missing)"))
     upload.add_argument("project")
     upload.add_argument("dataset", help="the dataset's name")
@@ -84,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--encoding", default="utf-8")
     upload.add_argument("--delimiter", default=",")
     upload.set_defaults(command=commands.datasets_upload)
-    sample = _job_making(datasets.add_parser("from-sample", help="a new version from a plugin's sample data"))
+    sample = submissions.job_making(datasets.add_parser("from-sample", help="a new version from a plugin's sample data"))
     sample.add_argument("project")
     sample.add_argument("dataset")
     sample.add_argument("sample", help="e.g. finance.news_headlines")
@@ -97,21 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     versions.set_defaults(command=commands.datasets_versions)
 
     jobs = areas.add_parser("jobs", help="submit, list and follow jobs").add_subparsers(metavar="ACTION")
-    submit = _job_making(jobs.add_parser("submit", help="submit a job, e.g. fine-tune"))
+    submit = jobs.add_parser(
+        "submit", help="submit a job, e.g. fine-tune",
+        description="Submit a job of a kind the server offers. Its flags are the kind's inputs, read from the "
+                    "server's API schema: `indus jobs submit PROJECT KIND --help` lists them with their help.")
     submit.add_argument("project")
-    submit.add_argument("kind", help="fine-tune, batch-inference or evaluate")
-    submit.add_argument("--dataset-version", type=int, help="id of the dataset version (see `datasets versions`)")
-    submit.add_argument("--task")
-    submit.add_argument("--model", help="name of the model the result is registered as")
-    submit.add_argument("--backbone")
-    submit.add_argument("--parent-version", type=int, help="id of a model version to warm-start from")
-    submit.add_argument("--processes", type=int)
-    submit.add_argument("--set", type=key_value, action="append", metavar="KEY=VALUE", help="a hyperparameter")
-    submit.add_argument("--model-version", type=int, help="batch inference, evaluate: id of the model version to run")
-    submit.add_argument("--output-format", choices=["parquet", "csv", "jsonl"], help="batch inference output")
-    submit.add_argument("--explain-top", type=int, help="batch inference: explain the k highest-scoring rows")
-    submit.add_argument("--int8", action="store_true", help="batch inference: int8 on CPU workers")
-    submit.add_argument("--idempotency-key", help="repeat a submission safely: the same key returns the same job")
+    submit.add_argument("kind", help="e.g. fine-tune, batch-inference or evaluate: the server's kinds")
+    submit.add_argument("inputs", nargs=argparse.REMAINDER, metavar="--INPUT VALUE",
+                        help="the kind's inputs, --watch, --interval and --idempotency-key")
     submit.set_defaults(command=commands.jobs_submit)
     predictions = jobs.add_parser("predictions", help="download a batch-inference job's predictions")
     predictions.add_argument("project")
@@ -142,18 +123,50 @@ def build_parser() -> argparse.ArgumentParser:
     versions.add_argument("project")
     versions.add_argument("model", help="the model's name")
     versions.set_defaults(command=commands.models_versions)
+    alias = models.add_parser("alias", help="point an alias (production, staging...) at a version")
+    alias.add_argument("project")
+    alias.add_argument("model")
+    alias.add_argument("alias", help="e.g. production")
+    alias.add_argument("version", type=int)
+    alias.add_argument("--force", action="store_true",
+                       help="even a version that does not beat the trivial baseline (the audit log records it)")
+    alias.set_defaults(command=commands.models_alias)
     download = models.add_parser("download", help="a version's files as a zip")
     download.add_argument("project")
     download.add_argument("model")
     download.add_argument("version", type=int)
     download.add_argument("-o", "--output", help="the zip file to write")
     download.set_defaults(command=commands.models_download)
-    return parser
 
-
-def _job_making(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--watch", action="store_true", help="follow the job until it ends")
-    parser.add_argument("--interval", type=float, default=2.0, help="seconds between checks with --watch")
+    tasks = areas.add_parser(
+        "tasks", help="the tasks the loaded plugins provide, and bindings of templates to your own columns",
+    ).add_subparsers(metavar="ACTION")
+    for action, command, help_text in (
+        ("infer", commands.tasks_infer, "propose a binding of a dataset version's columns (nothing is saved)"),
+        ("create", commands.tasks_create, "bind a template to a dataset version's columns"),
+    ):
+        binding = tasks.add_parser(action, help=help_text)
+        binding.add_argument("project")
+        binding.add_argument("--dataset-version", type=int, required=True, help="the dataset version's id")
+        binding.add_argument("--target", required=True, help="the column to predict: enough on its own")
+        binding.add_argument("--template", help="e.g. indus.tabular_classification; inferred when not given")
+        binding.add_argument("--input", action="append", metavar="COLUMN[:TYPE]",
+                             help="an input column, optionally with its type (repeat it); inferred when not given")
+        binding.add_argument("--id-column")
+        binding.add_argument("--labels", help="the target's labels, comma-separated; in order for ordinal levels")
+        binding.add_argument("--positive-label", help="a binary target's positive label")
+        binding.set_defaults(command=command)
+    listed = tasks.add_parser("list", help="the project's task bindings")
+    listed.add_argument("project")
+    listed.set_defaults(command=commands.tasks_list)
+    shown = tasks.add_parser("show", help="a task binding and the task it makes")
+    shown.add_argument("project")
+    shown.add_argument("binding", type=int, help="the binding's id")
+    shown.set_defaults(command=commands.tasks_show)
+    task_defaults = tasks.add_parser("defaults", help="a task's hyperparameter defaults on a backbone")
+    task_defaults.add_argument("task", help="e.g. finance.credit_scoring")
+    task_defaults.add_argument("--backbone", help="defaults to the task's own backbone")
+    task_defaults.set_defaults(command=commands.tasks_defaults)
     return parser
 
 

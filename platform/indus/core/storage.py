@@ -1,9 +1,10 @@
 """Artifact storage: Django's storage API over a local folder or an S3-compatible bucket."""
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, storages
@@ -106,6 +107,48 @@ def folder_files(name: str):
         for entry in sorted(files):
             if _is_safe_entry(storage, folder, entry):
                 yield f"{relative_folder}{entry}"
+
+
+def open_file_within(name: str, folder: str):
+    """The stored file `name` opened for reading, or None unless it lies inside `folder` and,
+    on local storage, is a regular file reached through no link at all (a link could point
+    anywhere on the machine). Each folder on the way is opened relative to the one before it
+    and without following links, so nothing can be swapped for a link between check and use.
+
+    A hard link is refused too: it is a second name of a file that may live anywhere on the
+    same filesystem (a host file linked into the job's folder), which no symlink check sees."""
+    relative = PurePosixPath(name)
+    inside = relative.is_relative_to(folder) and relative != PurePosixPath(folder)
+    if relative.is_absolute() or ".." in relative.parts or not inside:
+        return None
+    storage = artifact_storage()
+    try:
+        root = storage.path("")
+    except NotImplementedError:  # remote storage has no links
+        return storage.open(name, "rb")
+    *folders, filename = relative.parts
+    opened = []
+    try:
+        opened.append(os.open(root, os.O_RDONLY | os.O_DIRECTORY))
+        for part in folders:
+            opened.append(os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=opened[-1]))
+        # O_NONBLOCK: opening a named pipe would otherwise wait for a writer, holding the
+        # request's thread, before the regular-file check below could refuse it. O_NOCTTY: a
+        # terminal device never becomes the web process's controlling terminal.
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY
+        handle = os.open(filename, flags, dir_fd=opened[-1])
+    except OSError:  # missing, or a link (ELOOP), or a file where a folder should be
+        return None
+    finally:
+        for descriptor in opened:
+            os.close(descriptor)
+    status = os.fstat(handle)
+    if not stat.S_ISREG(status.st_mode) or status.st_nlink > 1:
+        os.close(handle)
+        return None
+    # Reads of a regular file never block; clear the flag so the file object reads as usual.
+    os.set_blocking(handle, True)
+    return os.fdopen(handle, "rb")
 
 
 def _is_safe_entry(storage, folder: str, entry: str) -> bool:

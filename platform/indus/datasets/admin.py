@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -9,17 +11,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from indus.core.admin_scoping import ProjectScopedAdmin, ScopedInline
 from indus.datasets.forms import DatasetAddForm, DatasetUploadForm
 from indus.datasets.models import Dataset, DatasetVersion
 from indus.datasets.profiling import DISTINCT_CAP
 from indus.datasets.selectors import (
-    dataset_import_jobs,
+    dataset_imports,
     dataset_version_preview,
-    dataset_version_task_name,
+    dataset_version_tasks,
     dataset_version_value_counts,
 )
-from indus.datasets.services import dataset_create, dataset_upload
+from indus.datasets.services import dataset_create_with_upload, dataset_upload
+from indus.tenancy.admin_scoping import ProjectScopedAdmin, ScopedInline
 from indus.tenancy.models import Role
 from indus.tenancy.selectors import user_has_role
 
@@ -81,32 +83,31 @@ class DatasetAdmin(ProjectScopedAdmin):
     def _can_upload(self, request, dataset: Dataset) -> bool:
         return user_has_role(user=request.user, project=dataset.project, required=Role.EDITOR)
 
-    def _upload(self, request, form, dataset_for):
-        """Store the form's file as a new version of `dataset_for()`, in one transaction so that
-        a refused file leaves nothing behind; the redirect to the dataset, or None with the
-        services' messages put next to their fields."""
+    def _upload(self, request, form, upload):
+        """Store the form's file through `upload(**the form's upload arguments)`, a service that
+        returns the import job, in one transaction so that a refused file leaves nothing behind;
+        the redirect to the dataset, or None with the services' messages put next to their fields."""
         try:
             with transaction.atomic():
-                dataset = dataset_for()
-                job = dataset_upload(dataset=dataset, created_by=request.user, **form.upload_arguments())
+                job = upload(created_by=request.user, **form.upload_arguments())
         except ValidationError as error:
             form.add_service_error(error)
             return None
         _import_queued(request, job)
-        return HttpResponseRedirect(reverse("admin:datasets_dataset_change", args=[dataset.pk]))
+        return HttpResponseRedirect(reverse("admin:datasets_dataset_change", args=[job.dataset_import.dataset_id]))
 
     def add_view(self, request, form_url="", extra_context=None):
-        """A new dataset with its first file: `dataset_create` then `dataset_upload`, in one
-        transaction, so a refused file leaves no dataset behind."""
+        """A new dataset with its first file (`dataset_create_with_upload`: one change, one
+        transaction, so a refused file leaves no dataset behind)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         if request.method == "POST":
             form = DatasetAddForm(request.POST, request.FILES, user=request.user)
 
-            def new_dataset():
-                return dataset_create(
+            def new_dataset(**upload):
+                return dataset_create_with_upload(
                     project=form.cleaned_data["project"], name=form.cleaned_data["name"],
-                    description=form.cleaned_data["description"], created_by=request.user,
+                    description=form.cleaned_data["description"], **upload,
                 )
 
             if form.is_valid() and (done := self._upload(request, form, new_dataset)):
@@ -143,7 +144,7 @@ class DatasetAdmin(ProjectScopedAdmin):
         dataset = self._visible_dataset(request, object_id)
         can_upload = self._can_upload(request, dataset)
         context = {
-            "import_jobs": dataset_import_jobs(dataset=dataset),
+            "imports": dataset_imports(dataset=dataset),
             "can_upload": can_upload,
             "upload_adminform": self._upload_admin_form(DatasetUploadForm()) if can_upload else None,
             **(extra_context or {}),
@@ -160,7 +161,8 @@ class DatasetAdmin(ProjectScopedAdmin):
             raise PermissionDenied
         if request.method == "POST":
             form = DatasetUploadForm(request.POST, request.FILES)
-            if form.is_valid() and (done := self._upload(request, form, lambda: dataset)):
+            upload = functools.partial(dataset_upload, dataset=dataset)
+            if form.is_valid() and (done := self._upload(request, form, upload)):
                 return done
         else:
             form = DatasetUploadForm()
@@ -187,33 +189,33 @@ class DatasetVersionAdmin(ProjectScopedAdmin):
     search_fields = ["dataset__name", "sha256", "source_name"]
     fieldsets = [
         ("Lineage", {"fields": [
-            "dataset", "number", "source", "source_name", "task", "import_job",
+            "dataset", "number", "source", "source_name", "tasks", "import_job",
             "sha256", "row_count", "size", "created_by", "created_at",
         ]}),
     ]
-    readonly_fields = [f.name for f in DatasetVersion._meta.fields] + ["size", "task"]
+    readonly_fields = [f.name for f in DatasetVersion._meta.fields] + ["size", "tasks"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("dataset__project", "created_by", "import_job")
+        return (super().get_queryset(request).select_related("dataset__project", "created_by", "import_job")
+                .prefetch_related("imports"))
 
     @admin.display(description="size", ordering="size_bytes")
     def size(self, version):
         return filesizeformat(version.size_bytes)
 
-    @admin.display(description="task")
-    def task(self, version):
-        return dataset_version_task_name(version=version) or "—"
+    @admin.display(description="tasks it fits")
+    def tasks(self, version):
+        return ", ".join(dataset_version_tasks(version=version)) or "—"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         version = self.get_object(request, unquote(object_id))
         if version is None:  # another project's version does not exist for this user
             raise Http404("No such dataset version")
-        try:
-            preview = dataset_version_preview(version=version, rows=PREVIEW_ROWS)
-            # Rows as lists in column order: a template would read row.values of a dict as a column named "values".
-            preview["rows"] = [[row.get(name) for name in preview["columns"]] for row in preview["rows"]]
-        except OSError:
-            preview = None  # the stored file is gone or unreadable; the page still shows the rest
+        preview = dataset_version_preview(version=version, rows=PREVIEW_ROWS)  # stored: no data is read
+        # Rows as lists in column order: a template would read row.values of a dict as a column named "values".
+        preview["rows"] = [[row.get(name) for name in preview["columns"]] for row in preview["rows"]]
+        if not preview["rows"] and not hasattr(version, "stored_preview"):
+            preview = None  # stored before previews were, and its file could not be read then
         context = {
             "preview": preview,
             "preview_rows": PREVIEW_ROWS,
@@ -262,7 +264,8 @@ def label_chart(version: DatasetVersion, requested: str | None) -> dict:
 
     countable = [row["name"] for row in profile_rows(version) if row["has_top_values"]]
     names = [column.get("name") for column in (version.profile or {}).get("columns", [])]
-    task_name = dataset_version_task_name(version=version)
+    # The first task it was checked against: the one it was imported for.
+    task_name = next(iter(dataset_version_tasks(version=version)), None)
     task = get_registry().tasks.get(task_name) if task_name else None
     target = task.target.column if task is not None else None
     column = requested or target
@@ -286,11 +289,7 @@ def label_chart(version: DatasetVersion, requested: str | None) -> dict:
             f"{DISTINCT_CAP} distinct values, or values of a type that is not counted."
         )
         return context
-    try:
-        counts = dataset_version_value_counts(version=version, column=column, limit=CHART_VALUES)
-    except OSError:
-        context["label_note"] = "The stored data file of this version could not be read."
-        return context
+    counts = dataset_version_value_counts(version=version, column=column, limit=CHART_VALUES)
     values = [(str(item["value"]), item["count"]) for item in counts["values"]]
     if counts["other"]:
         values.append((f"other ({counts['other_values']} values)", counts["other"]))

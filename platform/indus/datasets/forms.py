@@ -3,7 +3,7 @@ size, the task, a duplicate name) and the admin shows their errors next to these
 from django import forms
 
 from indus.core.admin_forms import ServiceErrorsForm
-from indus.core.admin_scoping import projects_where
+from indus.tenancy.admin_scoping import projects_where
 from indus.tenancy.models import Role
 
 

@@ -2,21 +2,29 @@
 
 It runs on a `cpu` worker. The file is read twice, both times as a stream: once to hash it
 (the version's address) and check its text encoding, once to convert it to Parquet while
-profiling each column (see `snapshots`).
+profiling each column (see `snapshots`). The second read checks the rows against the
+import limits (`ReadLimits`: rows, decoded bytes, bytes of one value) before they are decoded,
+so a small file that expands to gigabytes fails the job instead of the worker.
 """
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from indus.core.storage import artifact_storage
+from indus.core.storage import artifact_storage, local_file
 from indus.datasets import snapshots
-from indus.datasets.models import Dataset, DatasetVersion
-from indus.datasets.readers import DatasetReadError, check_text_encoding, iter_record_batches
+from indus.datasets.models import DatasetVersion
+from indus.datasets.readers import (
+    DatasetReadError,
+    ReadLimits,
+    check_text_encoding,
+    check_within_limits,
+    iter_record_batches,
+)
 from indus.jobs.execution import JobContext, JobInputError
 
 
 def run_import_job(context: JobContext) -> dict:
     spec = context.spec
-    dataset = Dataset.objects.get(pk=spec["dataset_id"])
+    dataset = snapshots.dataset_of_import(context, source_name=spec["original_name"])
     storage = artifact_storage()
     upload_path = spec["upload_path"]
     if not storage.exists(upload_path):
@@ -27,16 +35,22 @@ def run_import_job(context: JobContext) -> dict:
         sha256, size_bytes = snapshots.sha256_of(stream)
         if spec["format"] in ("csv", "jsonl"):
             stream.seek(0)
-            try:
+            with _read_errors_as_job_input_errors():
                 check_text_encoding(stream, spec["encoding"])
-            except DatasetReadError as error:
-                raise JobInputError(str(error)) from None
+    limits = ReadLimits.from_settings()
     if existing := snapshots.existing_version(dataset, sha256):
-        context.log(f"same content as version {existing.number}; no new version made")
-        return snapshots.version_result(existing, created=False)
+        if spec.get("task"):  # the same content may come under another task than the version's
+            # The version may predate the import limits: the check reads its rows only within them.
+            with storage.open(upload_path, "rb") as stream, _read_errors_as_job_input_errors():
+                check_within_limits(stream, spec["format"], encoding=spec["encoding"], delimiter=spec["delimiter"],
+                                    limits=limits)
+            with local_file(existing.data_path) as stored_path:
+                snapshots.check_against_task(context, stored_path)
+        return snapshots.reuse_version(context, existing)
 
     with snapshots.scratch_parquet_file() as parquet_file, storage.open(upload_path, "rb") as stream:
-        batches = iter_record_batches(stream, spec["format"], encoding=spec["encoding"], delimiter=spec["delimiter"])
+        batches = iter_record_batches(stream, spec["format"], encoding=spec["encoding"], delimiter=spec["delimiter"],
+                                      limits=limits)
         profiler = snapshots.write_parquet(
             context, _read_errors_as_input_errors(batches), parquet_file.name,
             progress=lambda: stream.tell() / size_bytes,
@@ -67,8 +81,14 @@ def discard_upload(spec: dict) -> None:
         folder.rmdir()
 
 
-def _read_errors_as_input_errors(batches):
+@contextmanager
+def _read_errors_as_job_input_errors():
     try:
-        yield from batches
+        yield
     except DatasetReadError as error:
         raise JobInputError(str(error)) from None
+
+
+def _read_errors_as_input_errors(batches):
+    with _read_errors_as_job_input_errors():
+        yield from batches

@@ -1,11 +1,50 @@
-"""A per-column profile computed batch by batch, so memory stays flat for any row count."""
+"""A per-column profile computed batch by batch, so memory stays flat for any row count.
+
+Besides what drift reports and checks compare (missing, distinct, ranges, top values, text
+lengths), the profile keeps what inferring a column's type and a target's labels needs
+(`indus.datasets.column_inference`), each bounded whatever the row count: every value with its
+count for a column of few short values, whether any value repeats, how many text values look
+like integers, numbers or dates, words per text value, whether floats are whole, and a small
+uniform sample of values.
+"""
+import math
+import random
 from collections import Counter
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 DISTINCT_CAP = 10_000
 TOP_VALUES = 10
+# A column with at most this many distinct values, none longer than ALL_VALUES_MAX_CHARS, keeps
+# every value with its count: a target's label set is read from it, never from the data again.
+ALL_VALUES_CAP = 256
+ALL_VALUES_MAX_CHARS = 200
+SAMPLE_SIZE = 5
+SAMPLE_VALUE_CHARS = 80
+# Words and shapes of text are counted on this many values of each batch, spread over it: an
+# estimate for a long column that keeps the cost of a batch fixed (regexes over every value of a
+# long text column would cost ten times the rest of the profile).
+SHAPED_VALUES_PER_BATCH = 2_048
+# Past DISTINCT_CAP, repeats are still looked for within each batch, but only in columns that
+# could be keys: integers, and text no longer than this.
+KEY_MAX_CHARS = 64
+
+# How text values look, counted at import so that numbers and dates stored as text are known
+# without reading the data again. A shape is not a check: "31/02/2024" looks like a date.
+_DIGITS = r"(\d{1,3}(,\d{3})+|\d+)"
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_TIME = r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([ap]m)?\s*(z|[+-]\d{2}:?\d{2})?)?"
+TEXT_SHAPES = {
+    "integer": rf"^\s*[-+]?{_DIGITS}\s*$",
+    "number": rf"^\s*[-+]?[$€£¥]?({_DIGITS}(\.\d*)?|\.\d+)([eE][-+]?\d+)?%?\s*$",
+    "datetime": (
+        rf"(?i)^\s*(\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.](\d{{4}}|\d{{2}})"
+        rf"|\d{{1,2}}[ -]{_MONTH}[ -,]*\d{{2,4}}|{_MONTH} \d{{1,2}},? \d{{4}}){_TIME}\s*$"
+    ),
+}
+WORD = r"\S+"
 
 
 class ColumnProfile:
@@ -19,6 +58,16 @@ class ColumnProfile:
         self.total = 0.0
         # Text lengths in characters (count, sum, sum of squares): what drift reports compare.
         self.lengths = [0, 0.0, 0.0]
+        self.longest = 0
+        self.shaped = 0  # text values whose words and shapes were counted
+        self.words = 0
+        self.shapes = Counter()
+        self.integral = True  # every float seen is a whole number
+        # Whether a value occurs twice: exact while value_counts is kept; past the cap, only
+        # repeats within one batch are seen, so False then means "none seen".
+        self.repeated = False
+        self.distinct_at_least: int | None = None  # the distinct values counted when the cap was passed
+        self.sample = ValueSample(SAMPLE_SIZE)
 
     @property
     def is_text(self) -> bool:
@@ -39,18 +88,36 @@ class ColumnProfile:
             self.minimum = low.as_py() if self.minimum is None else min(self.minimum, low.as_py())
             self.maximum = high.as_py() if self.maximum is None else max(self.maximum, high.as_py())
             self.total += pc.sum(present.cast(pa.float64())).as_py()
+            if pa.types.is_floating(self.arrow_type) and self.integral:
+                self.integral = pc.all(pc.equal(pc.floor(present), present)).as_py()
         if self.is_text:
             lengths = pc.utf8_length(present).cast(pa.float64())
             self.lengths[0] += len(lengths)
             self.lengths[1] += pc.sum(lengths).as_py()
             self.lengths[2] += pc.sum(pc.multiply(lengths, lengths)).as_py()
-        if self.value_counts is not None and _is_countable(self.arrow_type):
-            counts = pc.value_counts(present)
-            self.value_counts.update(
-                dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
-            )
-            if len(self.value_counts) > DISTINCT_CAP:
-                self.value_counts = None
+            self.longest = max(self.longest, int(pc.max(lengths).as_py()))
+            shaped = _spread(present, SHAPED_VALUES_PER_BATCH)
+            self.shaped += len(shaped)
+            self.words += pc.sum(pc.count_substring_regex(shaped, WORD)).as_py()
+            for shape, pattern in TEXT_SHAPES.items():
+                self.shapes[shape] += pc.sum(pc.match_substring_regex(shaped, pattern)).as_py() or 0
+        if _is_sampled(self.arrow_type):
+            self.sample.add(present)
+        if _is_countable(self.arrow_type):
+            self._count_values(present)
+
+    def _count_values(self, present: pa.Array) -> None:
+        if self.value_counts is None:
+            could_be_key = pa.types.is_integer(self.arrow_type) or (self.is_text and self.longest <= KEY_MAX_CHARS)
+            if could_be_key and not self.repeated:
+                self.repeated = len(pc.unique(present)) < len(present)
+            return
+        counts = pc.value_counts(present)
+        self.value_counts.update(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())))
+        if len(self.value_counts) > DISTINCT_CAP:
+            self.distinct_at_least = len(self.value_counts)
+            self.repeated = self.distinct_at_least < self.count - self.missing
+            self.value_counts = None
 
     def as_dict(self) -> dict:
         present = self.count - self.missing
@@ -62,15 +129,85 @@ class ColumnProfile:
         }
         if self.is_numeric and present:
             profile.update(min=self.minimum, max=self.maximum, mean=self.total / present)
+        if pa.types.is_floating(self.arrow_type) and present:
+            profile["integral"] = self.integral
         count, total, squares = self.lengths
         if count:
             mean = total / count
-            profile["length"] = {"mean": mean, "std": max(squares / count - mean * mean, 0.0) ** 0.5}
+            profile["length"] = {
+                "mean": mean, "std": max(squares / count - mean * mean, 0.0) ** 0.5, "max": self.longest,
+            }
+            profile["words"] = {"mean": self.words / self.shaped}
+            profile["text_shapes"] = {"examined": self.shaped, **{shape: self.shapes[shape] for shape in TEXT_SHAPES}}
         if self.value_counts is not None and self.value_counts:
             profile["top_values"] = [
                 {"value": value, "count": count} for value, count in self.value_counts.most_common(TOP_VALUES)
             ]
+            if len(self.value_counts) <= ALL_VALUES_CAP and self.longest <= ALL_VALUES_MAX_CHARS:
+                profile["values"] = [
+                    {"value": _json_value(value), "count": count} for value, count in self.value_counts.most_common()
+                ]
+        if _is_countable(self.arrow_type) and present:
+            profile["repeated"] = (
+                len(self.value_counts) < present if self.value_counts is not None else self.repeated
+            )
+            if self.distinct_at_least is not None:
+                profile["distinct_at_least"] = self.distinct_at_least
+        if self.sample.values:
+            profile["sample"] = [_json_value(value, SAMPLE_VALUE_CHARS) for value in self.sample.values]
         return profile
+
+
+class ValueSample:
+    """A uniform sample of `size` values from a stream of arrays: reservoir sampling by Li's
+    algorithm L, which draws random numbers only for the values it takes, so a long column
+    costs a few dozen draws, not one per row. Seeded, so the same data gives the same profile."""
+
+    def __init__(self, size: int, seed: int = 0):
+        self.size = size
+        self.values: list = []
+        self.seen = 0
+        self.random = random.Random(seed)
+        self.weight = 1.0
+        self.next_index = size - 1  # the index of the next value to take, once the sample is full
+
+    def add(self, values: pa.Array) -> None:
+        start = self.seen
+        self.seen += len(values)
+        if len(self.values) < self.size:
+            self.values += values.slice(0, self.size - len(self.values)).to_pylist()
+            if len(self.values) < self.size:
+                return
+            self._skip()
+        while self.next_index < self.seen:
+            self.values[self.random.randrange(self.size)] = values[self.next_index - start].as_py()
+            self._skip()
+
+    def _skip(self) -> None:
+        self.weight *= math.exp(math.log(1.0 - self.random.random()) / self.size)
+        self.weight = min(self.weight, 1.0 - 1e-12)
+        self.next_index += math.floor(math.log(1.0 - self.random.random()) / math.log(1.0 - self.weight)) + 1
+
+
+def _spread(values: pa.Array, most: int) -> pa.Array:
+    """At most `most` of the values, evenly spread over them (all of them when they are fewer)."""
+    if len(values) <= most:
+        return values
+    return values.take(pa.array(np.linspace(0, len(values) - 1, most).astype(np.int64)))
+
+
+def _json_value(value, chars: int | None = None):
+    """The value as the profile's JSON can hold it: text cut to `chars`; a float that JSON cannot
+    spell (NaN, infinity) and a value of another kind (a date) as text."""
+    if isinstance(value, str):
+        return value if chars is None else value[:chars]
+    if isinstance(value, bool | int) or (isinstance(value, float) and math.isfinite(value)):
+        return value
+    return str(value)
+
+
+def _is_sampled(arrow_type: pa.DataType) -> bool:
+    return _is_countable(arrow_type) or pa.types.is_temporal(arrow_type)
 
 
 def _is_countable(arrow_type: pa.DataType) -> bool:

@@ -1,14 +1,14 @@
 """The `sample` job: a plugin's sample-data generator, stored as a dataset version."""
 from indus.datasets import snapshots
-from indus.datasets.models import Dataset, DatasetVersion
+from indus.datasets.models import DatasetVersion
 from indus.jobs.execution import JobContext, JobInputError
-from indus.plugins.inspection import resolve_factory
+from indus.plugins.contract import resolve_factory
 from indus.plugins.manager import get_registry
 
 
 def run_sample_job(context: JobContext) -> dict:
     spec = context.spec
-    dataset = Dataset.objects.get(pk=spec["dataset_id"])
+    dataset = snapshots.dataset_of_import(context, source_name=spec["sample"])
     sample = get_registry().samples.get(spec["sample"])
     if sample is None:
         raise JobInputError(f"sample dataset {spec['sample']!r} is not provided by any loaded plugin")

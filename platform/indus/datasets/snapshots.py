@@ -17,10 +17,12 @@ import pyarrow.parquet as pa_parquet
 from django.conf import settings
 from django.core.files import File
 
+from indus.core.json import json_safe
 from indus.core.storage import artifact_storage
-from indus.datasets.models import Dataset, DatasetVersion
+from indus.datasets.models import Dataset, DatasetVersion, DatasetVersionPreview
 from indus.datasets.profiling import DatasetProfiler
-from indus.datasets.services import dataset_version_create
+from indus.datasets.readers import read_preview
+from indus.datasets.services import dataset_import_record, dataset_import_resolve, dataset_version_create
 from indus.jobs.execution import JobContext, JobInputError
 from indus.jobs.models import Job
 
@@ -83,15 +85,29 @@ def check_against_task(context: JobContext, parquet_path: str) -> None:
     task_name = context.spec.get("task")
     if not task_name:
         return
+    from indus.plugins.dataset_validation import check_parquet_file
     from indus.plugins.manager import get_registry
-    from indus.plugins.validation import errors, validate_table
 
     task = get_registry().tasks.get(task_name)
     if task is None:
         raise JobInputError(f"task {task_name!r} is not provided by any loaded plugin")
-    problems = errors(validate_table(task, pa_parquet.read_table(parquet_path)))
-    if problems:
-        raise JobInputError(f"the data does not fit task {task_name}: " + "; ".join(map(str, problems)))
+    check_parquet_file(task, parquet_path)
+
+
+def reuse_version(context: JobContext, version: DatasetVersion) -> dict:
+    """The job's data is already stored as `version`, and it fits the job's task (checked
+    before this): the version now also counts that task among those it fits."""
+    dataset_import_resolve(job_id=context.job_id, version=version)
+    context.log(f"same content as version {version.number}; no new version made")
+    return version_result(version, created=False)
+
+
+def dataset_of_import(context: JobContext, *, source_name: str = "") -> Dataset:
+    """The dataset the job imports into, with the job recorded as one of its imports (a
+    retried job is a new one, not yet recorded)."""
+    dataset = Dataset.objects.get(pk=context.spec["dataset_id"])
+    dataset_import_record(job_id=context.job_id, dataset=dataset, task=context.spec.get("task"), source_name=source_name)
+    return dataset
 
 
 def store_batches(
@@ -112,8 +128,7 @@ def store_batches(
         with open(parquet_file.name, "rb") as written_file:
             sha256, size_bytes = sha256_of(written_file)
         if existing := existing_version(dataset, sha256):
-            context.log(f"same content as version {existing.number}; no new version made")
-            return version_result(existing, created=False)
+            return reuse_version(context, existing)
         return store_version(context, dataset=dataset, parquet_file=parquet_file, sha256=sha256,
                              size_bytes=size_bytes, profiler=profiler, source=source, source_name=source_name)
 
@@ -134,6 +149,7 @@ def store_version(
     source_name: str,
 ) -> dict:
     data_path = artifact_storage().save(f"datasets/{dataset.pk}/{sha256}.parquet", File(parquet_file))
+    job = Job.objects.select_related("created_by").get(pk=context.job_id)
     version, created = dataset_version_create(
         dataset=dataset,
         sha256=sha256,
@@ -144,11 +160,20 @@ def store_version(
         row_count=profiler.row_count,
         columns=[{"name": c.name, "type": str(c.arrow_type)} for c in profiler.columns],
         profile=profiler.as_dict(),
-        import_job=Job.objects.get(pk=context.job_id),
-        created_by=dataset.created_by,
+        import_job=job,
+        created_by=job.created_by,  # who imported it, not the dataset's owner
+        preview=preview_of(parquet_file.name),
     )
     context.log(f"stored {profiler.row_count} rows as version {version.number}")
     return version_result(version, created=created)
+
+
+def preview_of(parquet_source) -> dict:
+    """The preview stored with a version (DatasetVersionPreview's fields), read from its file
+    within INDUS_PREVIEW_MAX_BYTES: a version stored before the import limits may be a bomb."""
+    preview = read_preview(parquet_source, rows=DatasetVersionPreview.MAX_ROWS,
+                           max_bytes=settings.INDUS_PREVIEW_MAX_BYTES, value_chars=DatasetVersionPreview.VALUE_CHARS)
+    return {"rows": json_safe(preview.rows), "first_cut_row": preview.first_cut_row}
 
 
 def version_result(version: DatasetVersion, *, created: bool) -> dict:

@@ -13,7 +13,7 @@ def evaluation_submit(*, project, model_version: ModelVersion, dataset_version: 
     task = model_version_task(project=project, model_version=model_version, dataset_version=dataset_version)
     needed = model_input_columns(task, model_version)
     needed.setdefault(task.target.column, f"it holds the {task.target.kind} target the model is scored against")
-    check_columns(dataset_version, needed)
+    check_columns(dataset_version, needed, task)
     return job_create(
         project=project,
         kind="evaluate",

@@ -13,8 +13,9 @@ from django.core.files import File
 
 from indus.core.storage import artifact_storage, local_file, local_folder
 from indus.datasets.models import DatasetVersion
-from indus.jobs.execution import JobContext, JobInputError
+from indus.jobs.execution import JobContext
 from indus.registry.models import ModelVersion
+
 
 class ContextEvents:
     """The runtime's RunEvents, reported straight to the job."""
@@ -48,7 +49,6 @@ def worker_model_cache():
 
 
 def run_batch_inference_job(context: JobContext) -> dict:
-    from indus_workers.inference.errors import InferenceInputError
     from indus_workers.inference.runner import run_inference
     from indus_workers.inference.spec import InferenceSpec
 
@@ -73,10 +73,7 @@ def run_batch_inference_job(context: JobContext) -> dict:
             int8=spec["int8"],
             reference_profile=model_version.dataset_version.profile if model_version.dataset_version else None,
         )
-        try:
-            outcome = run_inference(inference_spec, ContextEvents(context), cache=worker_model_cache())
-        except InferenceInputError as error:
-            raise JobInputError(str(error)) from None
+        outcome = run_inference(inference_spec, ContextEvents(context), cache=worker_model_cache())
     context.raise_if_cancelled()
     project = model_version.model.project
     with open(work_dir / output_name, "rb") as predictions:

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from indus.core.admin_scoping import ProjectScopedAdmin, projects_where
 from indus.jobs import admin_views
 from indus.jobs.models import Job
+from indus.tenancy.admin_scoping import ProjectScopedAdmin, projects_where
 from indus.tenancy.models import Role
 
 
@@ -34,15 +34,18 @@ class JobAdmin(ProjectScopedAdmin):
 
             return self.admin_site.admin_view(require_POST(call) if post_only else call)
 
+        def launch(kind):
+            return view(lambda admin_, request: admin_views.launch(admin_, request, kind))
+
         return [
-            path("launch/fine-tune/", view(admin_views.launch_fine_tune), name="jobs_job_launch_fine_tune"),
-            path("launch/batch-inference/", view(admin_views.launch_batch_inference),
-                 name="jobs_job_launch_batch_inference"),
-            path("launch/evaluate/", view(admin_views.launch_evaluate), name="jobs_job_launch_evaluate"),
+            # One launch form per submittable kind: launch/fine-tune/, named jobs_job_launch_fine_tune.
+            *(path(f"launch/{kind.slug}/", launch(kind), name=admin_views.launch_url_name(kind).removeprefix("admin:"))
+              for kind in admin_views.launch_kinds()),
             path("<int:job_id>/live/", view(admin_views.job_live), name="jobs_job_live"),
             path("<int:job_id>/cancel/", view(admin_views.job_cancel_view, post_only=True), name="jobs_job_cancel"),
             path("<int:job_id>/retry/", view(admin_views.job_retry_view, post_only=True), name="jobs_job_retry"),
-            path("<int:job_id>/predictions/", view(admin_views.job_predictions), name="jobs_job_predictions"),
+            # What a succeeded job offers to download (batch inference's predictions).
+            path("<int:job_id>/predictions/", view(admin_views.job_download), name="jobs_job_predictions"),
             *super().get_urls(),
         ]
 
@@ -51,5 +54,8 @@ class JobAdmin(ProjectScopedAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}),
-                         "can_launch": projects_where(request.user, Role.EDITOR).exists()}
+                         "can_launch": projects_where(request.user, Role.EDITOR).exists(),
+                         "launches": [{"id": f"launch-{kind.slug.replace('.', '-')}", "label": f"Launch {kind.label}",
+                                       "url": reverse(admin_views.launch_url_name(kind))}
+                                      for kind in admin_views.launch_kinds()]}
         return super().changelist_view(request, extra_context)

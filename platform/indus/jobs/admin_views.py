@@ -9,20 +9,18 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from indus.core.admin_scoping import projects_where
-from indus.evaluation.services import evaluation_submit
-from indus.inference.predictions_file import predictions_response
-from indus.inference.services import batch_inference_submit
-from indus.jobs.admin_forms import BatchInferenceLaunchForm, EvaluateLaunchForm, FineTuneLaunchForm
+from indus.jobs.admin_forms import launch_form_class
+from indus.jobs.kinds import job_kind, submittable_kinds
 from indus.jobs.models import Job
-from indus.jobs.selectors import job_events_latest, job_metric_series, job_timing
+from indus.jobs.selectors import job_events_latest, job_metric_series, job_spec, job_timing, project_objects
 from indus.jobs.services import job_cancel, job_retry
 from indus.jobs.states import TERMINAL_STATES, JobState
-from indus.registry.models import ModelVersion
+from indus.plugins.job_kind import JobKind
+from indus.tenancy.admin_scoping import projects_where
 from indus.tenancy.models import Role
 from indus.tenancy.selectors import user_has_role
-from indus.training.services import fine_tune_submit
 
 EVENTS_SHOWN = 100
 # Trainer also logs its own speed (runtime, samples per second): the API has those; the job
@@ -108,27 +106,20 @@ def _admin_link(name: str, pk) -> str | None:
         return None
 
 
-# The kinds whose result is a new dataset version; an evaluate job's result names the one it read.
-DATASET_MAKERS = ("import", "sample", "sql_import")
-
-
 def made_links(job: Job) -> list[dict]:
-    """Links to what the job read and made: model versions and dataset versions."""
+    """Links to what the job read (its kind's referenced inputs) and, once it succeeded, made
+    (its kind's `made`), as the kind declares them."""
+    kind = job_kind(job.kind)
+    if kind is None:
+        return []
+    result, spec = job.result or {}, job_spec(job=job)
     links = []
-    result, spec = job.result or {}, job.spec or {}
-    if job.state == JobState.SUCCEEDED and job.kind == "fine_tune" and result.get("model_version_id"):
-        label = f"model {result.get('model', '')} v{result.get('version', '')}".strip()
-        links.append({"id": "job-model-version", "label": f"Made {label}",
-                      "url": _admin_link("admin:registry_modelversion_change", result["model_version_id"])})
-    if job.state == JobState.SUCCEEDED and job.kind in DATASET_MAKERS and result.get("dataset_version_id"):
-        links.append({"id": "job-dataset-version", "label": f"Made dataset version v{result.get('version', '')}",
-                      "url": _admin_link("admin:datasets_datasetversion_change", result["dataset_version_id"])})
-    if job.kind in ("batch_inference", "evaluate") and spec.get("model_version_id"):
-        links.append({"id": "job-input-model-version", "label": "Model version used",
-                      "url": _admin_link("admin:registry_modelversion_change", spec["model_version_id"])})
-    if job.kind in ("fine_tune", "batch_inference", "evaluate") and spec.get("dataset_version_id"):
-        links.append({"id": "job-input-dataset-version", "label": "Dataset version read",
-                      "url": _admin_link("admin:datasets_datasetversion_change", spec["dataset_version_id"])})
+    if job.state == JobState.SUCCEEDED:
+        links += [{"id": made.id, "label": made.label(result), "url": _admin_link(made.references.admin_url, result[made.result_key])}
+                  for made in kind.made if result.get(made.result_key)]
+    links += [{"id": f"job-input-{item.name.replace('_', '-')}", "label": item.link_label,
+               "url": _admin_link(item.references.admin_url, spec[item.spec_key])}
+              for item in kind.inputs if item.references and item.link_label and spec.get(item.spec_key)]
     return [link for link in links if link["url"]]
 
 
@@ -137,6 +128,7 @@ def made_links(job: Job) -> list[dict]:
 
 def job_page(model_admin, request, job_id, extra_context=None):
     job = visible_job(model_admin, request, job_id)
+    kind = job_kind(job.kind)
     editor = may_edit(request, job)
     live = job_live_data(job)
     context = {
@@ -146,13 +138,13 @@ def job_page(model_admin, request, job_id, extra_context=None):
         "subtitle": None,
         "job": job,
         "live": live,
-        "spec_json": json.dumps(job.spec, indent=2, sort_keys=True),
+        "spec_json": json.dumps(job_spec(job=job), indent=2, sort_keys=True),
         "result_json": json.dumps(job.result, indent=2, sort_keys=True) if job.result is not None else "",
         "links": made_links(job),
         "retries": list(job.retries.order_by("created_at", "id").values_list("pk", flat=True)),
         "can_cancel": editor and job.state in (JobState.QUEUED, JobState.RUNNING),
         "can_retry": editor and job.state in (JobState.FAILED, JobState.CANCELLED),
-        "has_predictions": job.kind == "batch_inference" and job.state == JobState.SUCCEEDED,
+        "has_predictions": bool(kind and kind.download) and job.state == JobState.SUCCEEDED,
         "live_url": reverse("admin:jobs_job_live", args=[job.pk]),
         **(extra_context or {}),
     }
@@ -205,10 +197,15 @@ def job_retry_view(model_admin, request, job_id):
     return redirect("admin:jobs_job_change", retry.pk)
 
 
-def job_predictions(model_admin, request, job_id):
+def job_download(model_admin, request, job_id):
+    """What a succeeded job of a kind that declares a download offers (batch inference's
+    predictions)."""
     job = visible_job(model_admin, request, job_id)
+    kind = job_kind(job.kind)
+    if kind is None or kind.download is None:
+        raise Http404(f"a {job.kind} job has nothing to download")
     try:
-        return predictions_response(job=job)
+        return import_string(kind.download)(job=job)
     except ValidationError as error:
         raise Http404(_message_of(error)) from None
 
@@ -234,11 +231,11 @@ def _launch_page(model_admin, request, form, *, title: str, launch_name: str, re
     return TemplateResponse(request, "admin/jobs/job/launch.html", context)
 
 
-def _submitted(request, form, submit):
-    """Submit the form's job through its service: the redirect to the new job's page, or None
-    with the service's errors put next to the form's fields."""
+def _submitted(request, form, kind: JobKind):
+    """Submit the form's job through its kind's service: the redirect to the new job's page, or
+    None with the service's errors put next to the form's fields."""
     try:
-        job = submit(**form.submit_arguments(), created_by=request.user)
+        job = import_string(kind.submit)(**form.submit_arguments(), created_by=request.user)
     except ValidationError as error:
         form.add_service_error(error)
         return None
@@ -246,45 +243,43 @@ def _submitted(request, form, submit):
     return redirect("admin:jobs_job_change", job.pk)
 
 
-def launch_fine_tune(model_admin, request):
+def launch(model_admin, request, kind: JobKind):
+    """The launch form of a kind. A form that needs a first choice to build the rest (fine-tuning's
+    task) says whether it is `ready`. `?name=value` fills the form in; `?model_version=` (any
+    referenced input) preselects an object and narrows the other choices to its project."""
     _require_editor_somewhere(request)
-    if request.method == "POST":
-        form = FineTuneLaunchForm(request.POST, user=request.user)
-        if form.is_valid() and form.ready and (launched := _submitted(request, form, fine_tune_submit)):
-            return launched
-    else:
-        # ?project=&task= (and any other field) fill the form in; choosing a task reloads it.
-        form = FineTuneLaunchForm(initial=request.GET.dict(), user=request.user)
-    return _launch_page(model_admin, request, form, title="Launch fine-tune",
-                        launch_name="admin:jobs_job_launch_fine_tune", ready=form.ready)
-
-
-def _launch_model_on_data(model_admin, request, form_class, submit, *, title: str, launch_name: str):
-    """A form of a model version and a dataset version; `?model_version=` preselects the model
-    and narrows the datasets to its project."""
-    _require_editor_somewhere(request)
+    form_class = launch_form_class(kind)
     if request.method == "POST":
         form = form_class(request.POST, user=request.user)
-        if form.is_valid() and (launched := _submitted(request, form, submit)):
+        if form.is_valid() and getattr(form, "ready", True) and (launched := _submitted(request, form, kind)):
             return launched
     else:
         initial = request.GET.dict()
-        chosen = None
-        if initial.get("model_version", "").isdigit():
-            chosen = ModelVersion.objects.filter(
-                pk=initial["model_version"], model__project__in=projects_where(request.user, Role.EDITOR)
-            ).select_related("model__project").first()
-        if chosen is None:
-            initial.pop("model_version", None)
-        form = form_class(initial=initial, user=request.user, project=chosen.model.project if chosen else None)
-    return _launch_page(model_admin, request, form, title=title, launch_name=launch_name)
+        form = form_class(initial=initial, user=request.user, **_preselected_project(request, kind, initial))
+    return _launch_page(model_admin, request, form, title=f"Launch {kind.label}",
+                        launch_name=launch_url_name(kind), ready=getattr(form, "ready", True))
 
 
-def launch_batch_inference(model_admin, request):
-    return _launch_model_on_data(model_admin, request, BatchInferenceLaunchForm, batch_inference_submit,
-                                 title="Launch batch inference", launch_name="admin:jobs_job_launch_batch_inference")
+def launch_url_name(kind: JobKind) -> str:
+    return f"admin:jobs_job_launch_{kind.name}"
 
 
-def launch_evaluate(model_admin, request):
-    return _launch_model_on_data(model_admin, request, EvaluateLaunchForm, evaluation_submit,
-                                 title="Launch evaluation", launch_name="admin:jobs_job_launch_evaluate")
+def _preselected_project(request, kind: JobKind, initial: dict) -> dict:
+    """{"project": the project of the first referenced object the query names}, or {} when it
+    names none of the user's editor projects' (and that value is dropped)."""
+    first = next((item for item in kind.inputs if item.references and item.admin), None)
+    if kind.admin_form or first is None or first.name not in initial:
+        return {}
+    value = initial.pop(first.name)
+    chosen = None
+    if value.isdigit():
+        editable = project_objects(reference=first.references, projects=projects_where(request.user, Role.EDITOR))
+        chosen = editable.filter(pk=value).first()
+    if chosen is None:
+        return {}
+    initial[first.name] = value
+    return {"project": first.references.project_of(chosen)}
+
+
+def launch_kinds() -> list[JobKind]:
+    return list(submittable_kinds().values())

@@ -15,12 +15,10 @@ from django.utils.module_loading import import_string
 from indus.jobs import services
 from indus.jobs.kinds import job_kind
 from indus.jobs.models import Job
+from indus.jobs.selectors import job_spec
+from indus.plugins.contract import JobInputError  # runners import it from here too
 
 logger = logging.getLogger(__name__)
-
-
-class JobInputError(Exception):
-    """The job's input is wrong. The message is shown to the user as the job's error."""
 
 
 class JobCancelled(Exception):
@@ -96,7 +94,8 @@ def execute_job(*, job_id: int, worker: str) -> str:
     job = Job.objects.get(pk=job_id)
     heartbeat = _Heartbeat(lease)
     heartbeat.start()
-    context = JobContext(job_id=job.pk, project_id=job.project_id, spec=job.spec, lease=lease, _heartbeat=heartbeat)
+    spec = job_spec(job=job)
+    context = JobContext(job_id=job.pk, project_id=job.project_id, spec=spec, lease=lease, _heartbeat=heartbeat)
     try:
         runner = import_string(job_kind(job.kind).runner)
         result = runner(context)
@@ -114,15 +113,15 @@ def execute_job(*, job_id: int, worker: str) -> str:
         heartbeat.join()
     if not services.job_succeed(lease=lease, result=result or {}):
         return "lease lost"
-    _after_success(job)
+    _after_success(job, spec)
     return "succeeded"
 
 
-def _after_success(job: Job) -> None:
+def _after_success(job: Job, spec: dict) -> None:
     hook = job_kind(job.kind).after_success
     if hook is None:
         return
     try:
-        import_string(hook)(job.spec)
+        import_string(hook)(spec)
     except Exception:  # the job's result stands; what was not freed is only disk
         logger.exception("job %s succeeded, but cleaning up after it failed", job.pk)

@@ -16,6 +16,9 @@ class Job(models.Model):
     project = models.ForeignKey("tenancy.Project", on_delete=models.PROTECT, related_name="jobs")
     kind = models.CharField(max_length=64)
     spec = models.JSONField(default=dict)
+    # The version of the kind's input the spec was written in (`JobKind.spec_version`); rows
+    # written before specs were versioned are 0. Readers see it upgraded (`job_spec`).
+    spec_version = models.PositiveSmallIntegerField(default=0)
     queue = models.CharField(max_length=32)
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED)
     progress = models.FloatField(default=0.0)

@@ -1,10 +1,14 @@
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from indus.core.errors import field_error
+from indus.jobs.kinds import job_kind
 from indus.jobs.models import Job, JobEvent, MetricPoint
 from indus.jobs.states import TERMINAL_STATES, JobState
+from indus.plugins.job_kind import ProjectObject
 
 
 def job_list(*, project=None, state: JobState | None = None) -> QuerySet[Job]:
@@ -14,6 +18,29 @@ def job_list(*, project=None, state: JobState | None = None) -> QuerySet[Job]:
     if state is not None:
         jobs = jobs.filter(state=state)
     return jobs
+
+
+def job_spec(*, job: Job) -> dict:
+    """The job's spec in its kind's current version, however old the row: what runners, retries
+    and pages read. A kind no longer installed shows the spec as it was stored."""
+    kind = job_kind(job.kind)
+    spec = dict(job.spec or {})
+    return kind.upgraded_spec(spec, job.spec_version) if kind else spec
+
+
+def project_objects(*, reference: ProjectObject, projects) -> QuerySet:
+    """The objects of the kind a job input references that belong to one of `projects`."""
+    model = apps.get_model(reference.model)
+    return model.objects.filter(**{f"{reference.project_path}__in": projects}).select_related(*reference.select_related)
+
+
+def project_object(*, reference: ProjectObject, project, pk, field: str):
+    """The referenced object with this id if it belongs to the project, else a ValidationError
+    on `field` (another project's object does not exist for this one)."""
+    found = project_objects(reference=reference, projects=[project]).filter(pk=pk).first()
+    if found is None:
+        raise field_error(field, f"no {reference.noun} with id {pk} in this project", code="not_found")
+    return found
 
 
 def jobs_with_silent_worker(*, now: datetime) -> QuerySet[Job]:

@@ -4,6 +4,7 @@ State changes are compare-and-set updates (`UPDATE ... WHERE state = ... AND lea
 so two workers, a worker and the reconciler, or a worker and a user cancelling, can race
 freely on SQLite or PostgreSQL and exactly one of them wins.
 """
+import logging
 import math
 import uuid
 from dataclasses import dataclass
@@ -13,12 +14,17 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from indus.core.errors import field_error
 from indus.jobs.dispatch import job_dispatch_on_commit
 from indus.jobs.kinds import job_kind
 from indus.jobs.models import Job, JobEvent, MetricPoint
+from indus.jobs.selectors import job_spec
 from indus.jobs.states import TERMINAL_STATES, JobState, check_transition
+from indus.tenancy.services import audit_entry_create
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,22 @@ def _compare_and_set(job_id: int, *, source: JobState, target: JobState, where=N
     updated = Job.objects.filter(pk=job_id, state=source, **(where or {})).update(
         state=target, **fields
     )
+    if updated == 1 and target in TERMINAL_STATES:
+        transaction.on_commit(lambda: _after_final(job_id))
     return updated == 1
+
+
+def _after_final(job_id: int) -> None:
+    """The job's kind's `after_final` hook, once its final state is committed, whatever path
+    put it there: every one goes through `_compare_and_set`."""
+    job = Job.objects.filter(pk=job_id).first()
+    kind = job_kind(job.kind) if job else None
+    if kind is None or kind.after_final is None:
+        return
+    try:
+        import_string(kind.after_final)(job_spec(job=job))
+    except Exception:  # the job's final state stands; the hook says what it could not free
+        logger.exception("job %s ended, but its after_final hook failed", job_id)
 
 
 def _lease_filter(lease: Lease) -> dict:
@@ -51,7 +72,14 @@ def _lease_filter(lease: Lease) -> dict:
 
 
 @transaction.atomic
-def job_create(*, project, kind: str, spec: dict, created_by=None, retry_of: Job | None = None) -> Job:
+def job_create(
+    *, project, kind: str, spec: dict, created_by=None, retry_of: Job | None = None,
+    audit_action: str | None = "job.submit", audit_summary: dict | None = None,
+) -> Job:
+    """Queue a job. Every launch of every kind comes through here, so here it is audited, once:
+    as `audit_action` (the services that launch a job for a dataset say so), with the kind and
+    `audit_summary`; None when the caller's own entry covers the job (a new dataset's first
+    upload is part of its `dataset.create`)."""
     known_kind = job_kind(kind)
     if known_kind is None:
         raise field_error("kind", f"unknown job kind {kind!r}", code="unknown_kind")
@@ -59,22 +87,39 @@ def job_create(*, project, kind: str, spec: dict, created_by=None, retry_of: Job
         project=project,
         kind=kind,
         spec=spec,
+        spec_version=known_kind.spec_version,
         queue=known_kind.queue,
         created_by=created_by,
         retry_of=retry_of,
     )
     _event(job.pk, f"queued on the {known_kind.queue} queue")
+    if audit_action is not None:
+        audit_entry_create(
+            action=audit_action, target=job, project=project, summary={"kind": kind, **(audit_summary or {})}
+        )
     job_dispatch_on_commit(job_id=job.pk, queue=job.queue)
     return job
 
 
+@transaction.atomic
 def job_retry(*, job: Job, created_by=None) -> Job:
-    """A failed or cancelled job runs again as a new job that points back at it."""
+    """A failed or cancelled job runs again as a new job that points back at it, one retry at
+    a time: while a retry of it is queued or running, another is refused. The job's row is
+    locked while this is checked, so two retries sent at once make one job."""
+    job = Job.objects.select_for_update().get(pk=job.pk)
     if job.state not in (JobState.FAILED, JobState.CANCELLED):
         raise field_error("state", f"only failed or cancelled jobs can be retried; this one is {job.state}")
-    return job_create(
-        project=job.project, kind=job.kind, spec=job.spec, created_by=created_by, retry_of=job
+    running = job.retries.exclude(state__in=TERMINAL_STATES).order_by("pk").first()
+    if running is not None:
+        raise field_error("state", f"job {job.pk} is being retried already, as job {running.pk} ({running.state})")
+    retry = job_create(
+        project=job.project, kind=job.kind, spec=job_spec(job=job), created_by=created_by, retry_of=job,
+        audit_action="job.retry", audit_summary={"retry_of": job.pk},
     )
+    kind = job_kind(job.kind)
+    if kind is not None and kind.after_retry is not None:
+        import_string(kind.after_retry)(retry=retry, of=job)
+    return retry
 
 
 @transaction.atomic
@@ -89,6 +134,9 @@ def job_cancel(*, job: Job) -> Job:
         job.refresh_from_db(fields=["state"])
         raise field_error("state", f"a {job.state} job cannot be cancelled")
     job.refresh_from_db()
+    audit_entry_create(
+        action="job.cancel", target=job, project=job.project, summary={"kind": job.kind, "state": job.state}
+    )
     return job
 
 

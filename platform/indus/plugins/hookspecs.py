@@ -14,6 +14,12 @@ def indus_tasks():
 
 
 @hookspec
+def indus_task_templates():
+    """Return task templates a project binds to its own columns and labels: a list of
+    `indus.plugins.contract.TaskTemplate`."""
+
+
+@hookspec
 def indus_heads():
     """Return the model heads the plugin adds: a list of `indus.plugins.contract.Head`."""
 
@@ -26,3 +32,9 @@ def indus_backbones():
 @hookspec
 def indus_sample_datasets():
     """Return sample-data generators: a list of `indus.plugins.contract.SampleDataset`."""
+
+
+@hookspec
+def indus_job_kinds():
+    """Return the job kinds the plugin adds: a list of `indus.plugins.job_kind.JobKind`. Each
+    is submitted, shown and launched like the platform's own (the API, the admin, the CLI)."""

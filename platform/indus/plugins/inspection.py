@@ -3,15 +3,8 @@
 Importing factories pulls in torch, so this runs only where that is expected (the `plugins
 check` command, a worker), never in the web process.
 """
-from importlib import import_module
-
+from indus.plugins.contract import resolve_factory
 from indus.plugins.manager import PluginRegistry
-
-
-def resolve_factory(path: str):
-    """'package.module:attribute' -> the object, or ImportError/AttributeError."""
-    module_name, _, attribute = path.partition(":")
-    return getattr(import_module(module_name), attribute)
 
 
 def factory_errors(registry: PluginRegistry) -> dict[str, list[str]]:

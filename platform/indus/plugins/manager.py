@@ -8,6 +8,7 @@ One broken plugin never stops the others: an import error, a hook that raises, a
 declaration, a head or backbone that does not resolve, or a task name claimed twice is
 recorded against the plugin(s) concerned, and the rest load.
 """
+import difflib
 import functools
 import sys
 from collections import defaultdict
@@ -18,7 +19,8 @@ from importlib.metadata import EntryPoint, entry_points
 import pluggy
 
 from indus.plugins import hookspecs
-from indus.plugins.contract import Backbone, ContractError, Head, SampleDataset, Task
+from indus.plugins.contract import Backbone, ContractError, Head, SampleDataset, Task, TaskTemplate
+from indus.plugins.job_kind import JobKind
 
 ENTRY_POINT_GROUP = "indus"
 BUILTIN_PLUGIN = "indus"
@@ -33,9 +35,11 @@ class PluginInfo:
     enabled: bool = True
     errors: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)
     heads: list[str] = field(default_factory=list)
     backbones: list[str] = field(default_factory=list)
     samples: list[str] = field(default_factory=list)
+    job_kinds: list[str] = field(default_factory=list)
 
     @property
     def loaded(self) -> bool:
@@ -46,9 +50,11 @@ class PluginInfo:
 class PluginRegistry:
     plugins: dict[str, PluginInfo] = field(default_factory=dict)
     tasks: dict[str, Task] = field(default_factory=dict)
+    templates: dict[str, TaskTemplate] = field(default_factory=dict)
     heads: dict[str, Head] = field(default_factory=dict)
     backbones: dict[str, Backbone] = field(default_factory=dict)
     samples: dict[str, SampleDataset] = field(default_factory=dict)
+    job_kinds: dict[str, JobKind] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[str]:
@@ -63,7 +69,9 @@ _COMPONENTS = (
     ("indus_heads", "heads", Head),
     ("indus_backbones", "backbones", Backbone),
     ("indus_tasks", "tasks", Task),
+    ("indus_task_templates", "templates", TaskTemplate),
     ("indus_sample_datasets", "samples", SampleDataset),
+    ("indus_job_kinds", "job_kinds", JobKind),
 )
 
 
@@ -107,10 +115,34 @@ def build_registry(
         except Exception as error:
             info.errors.append(f"could not import {entry_point.value}: {type(error).__name__}: {error}")
 
+    _refuse_unknown_hooks(manager, registry)
     for hook_name, kind, expected_type in _COMPONENTS:
         _collect(manager, registry, hook_name, kind, expected_type)
     _drop_tasks_with_missing_parts(registry)
     return registry
+
+
+def _refuse_unknown_hooks(manager: pluggy.PluginManager, registry: PluginRegistry) -> None:
+    """A `@hookimpl` whose name no hook spec has (`indus_task` for `indus_tasks`) would be
+    silently never called. pluggy's `check_pending` finds one at a time: name it against its
+    plugin, unregister that plugin (half its declarations would mislead), and look again."""
+    known = [name for name in dir(hookspecs) if name.startswith(f"{hookspecs.PROJECT_NAME}_")]
+    while True:
+        try:
+            manager.check_pending()
+            return
+        except pluggy.PluginValidationError as error:
+            name = manager.get_name(error.plugin)
+            unknown = sorted(
+                hook for hook, caller in vars(manager.hook).items()
+                if not hook.startswith("_") and not caller.has_spec()
+                and any(impl.plugin_name == name and not impl.optionalhook for impl in caller.get_hookimpls())
+            )
+            for hook in unknown:
+                close = difflib.get_close_matches(hook, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                registry.plugins[name].errors.append(f"{hook!r} is not an Indus hook{hint}")
+            manager.unregister(name=name)
 
 
 def _collect(manager, registry: PluginRegistry, hook_name: str, kind: str, expected_type: type) -> None:
@@ -179,23 +211,27 @@ def _module_exists(dotted_name: str) -> bool:
 
 
 def _drop_tasks_with_missing_parts(registry: PluginRegistry) -> None:
-    for name, task in list(registry.tasks.items()):
-        owner = next(p for p in registry.plugins.values() if name in p.tasks)
-        problems = []
-        head = registry.heads.get(task.head)
-        if head is None:
-            problems.append(f"uses head {task.head!r}, which no loaded plugin provides")
-        elif task.target.kind not in head.target_kinds:
-            problems.append(f"has a {task.target.kind} target, which head {task.head!r} does not support")
-        backbone = registry.backbones.get(task.backbone)
-        if backbone is None:
-            problems.append(f"uses backbone {task.backbone!r}, which no loaded plugin provides")
-        elif task.modality not in backbone.modalities:
-            problems.append(f"is {task.modality}, which backbone {task.backbone!r} cannot encode")
-        if problems:
-            del registry.tasks[name]
-            owner.tasks.remove(name)
-            owner.errors.extend(f"task {name!r} {problem}" for problem in problems)
+    # A template is checked like a task: its head must take its target kind, its backbone its modality.
+    for kind, noun, target_kind in (("tasks", "task", lambda task: task.target.kind),
+                                    ("templates", "template", lambda template: template.target_kind)):
+        components = getattr(registry, kind)
+        for name, task in list(components.items()):
+            owner = next(p for p in registry.plugins.values() if name in getattr(p, kind))
+            problems = []
+            head = registry.heads.get(task.head)
+            if head is None:
+                problems.append(f"uses head {task.head!r}, which no loaded plugin provides")
+            elif target_kind(task) not in head.target_kinds:
+                problems.append(f"has a {target_kind(task)} target, which head {task.head!r} does not support")
+            backbone = registry.backbones.get(task.backbone)
+            if backbone is None:
+                problems.append(f"uses backbone {task.backbone!r}, which no loaded plugin provides")
+            elif task.modality not in backbone.modalities:
+                problems.append(f"is {task.modality}, which backbone {task.backbone!r} cannot encode")
+            if problems:
+                del components[name]
+                getattr(owner, kind).remove(name)
+                owner.errors.extend(f"{noun} {name!r} {problem}" for problem in problems)
     for name, sample in list(registry.samples.items()):
         if sample.task not in registry.tasks:
             owner = next(p for p in registry.plugins.values() if name in p.samples)

@@ -10,11 +10,13 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 
-from indus.core.admin_scoping import ProjectScopedAdmin, ScopedInline
+from indus.plugins.verdict import is_flagged
 from indus.registry import admin_views
 from indus.registry.models import ModelVersion, RegisteredModel
-from indus.registry.selectors import model_version_detail
+from indus.registry.selectors import model_version_detail, model_version_verdict
+from indus.tenancy.admin_scoping import ProjectScopedAdmin, ScopedInline
 
 
 class ModelVersionInline(ScopedInline, admin.TabularInline):
@@ -48,7 +50,7 @@ class RegisteredModelAdmin(ProjectScopedAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(ProjectScopedAdmin):
-    list_display = ["model", "number", "dataset_version", "job", "parent", "created_at"]
+    list_display = ["model", "number", "verdict", "dataset_version", "job", "parent", "created_at"]
     list_filter = [("model__project", admin.RelatedOnlyFieldListFilter), ("model", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["model__project", "dataset_version__dataset", "job", "parent__model"]
     # The rest (metrics, reports, card, lineage, hyperparameters) has its own sections.
@@ -63,13 +65,12 @@ class ModelVersionAdmin(ProjectScopedAdmin):
             wrapped = self.admin_site.admin_view(partial(function, self))
             return update_wrapper(wrapped, function)
 
-        info = self.opts.app_label, self.opts.model_name
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
-            path("compare/", view(admin_views.compare_view), name="%s_%s_compare" % info),
-            path("<path:object_id>/download/", view(admin_views.download_view), name="%s_%s_download" % info),
-            path("<path:object_id>/alias/", view(admin_views.alias_set_view), name="%s_%s_alias_set" % info),
-            path("<path:object_id>/alias/remove/", view(admin_views.alias_remove_view),
-                 name="%s_%s_alias_remove" % info),
+            path("compare/", view(admin_views.compare_view), name=f"{prefix}_compare"),
+            path("<path:object_id>/download/", view(admin_views.download_view), name=f"{prefix}_download"),
+            path("<path:object_id>/alias/", view(admin_views.alias_set_view), name=f"{prefix}_alias_set"),
+            path("<path:object_id>/alias/remove/", view(admin_views.alias_remove_view), name=f"{prefix}_alias_remove"),
             *super().get_urls(),
         ]
 
@@ -80,6 +81,15 @@ class ModelVersionAdmin(ProjectScopedAdmin):
         version = model_version_detail(versions=self.get_queryset(request), pk=version.pk)
         context = admin_views.version_page_context(request, version)
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    @admin.display(description="Against the baselines")
+    def verdict(self, version):
+        verdict = model_version_verdict(version)
+        if is_flagged(verdict):
+            return format_html('<span class="verdict-flag" data-verdict="{}" '
+                               'style="color: var(--error-fg, #ba2121); font-weight: bold">flagged: {}</span>',
+                               verdict["verdict"], verdict["title"])
+        return format_html('<span data-verdict="{}">{}</span>', verdict["verdict"], verdict["title"])
 
     @admin.action(description="Compare selected versions")
     def compare_selected(self, request, queryset):

@@ -16,8 +16,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
 
-from indus.api.audit import record_change
-from indus.api.downloads import zip_folder_response
+from indus.core.zip_download import zip_folder_response
+from indus.plugins.verdict import is_flagged
+from indus.registry.baseline_report import baseline_context
 from indus.registry.forms import ALIAS_SUGGESTIONS, AliasForm
 from indus.registry.models import ModelVersion, RegisteredModel
 from indus.registry.report_tables import (
@@ -38,8 +39,10 @@ from indus.registry.selectors import (
     model_version_detail,
     model_version_overview,
     model_version_pick,
+    model_version_verdict,
 )
 from indus.registry.services import model_alias_delete, model_alias_set
+from indus.registry.serving_snippets import serving_context
 from indus.tenancy.models import Role
 from indus.tenancy.selectors import user_has_role
 
@@ -99,6 +102,7 @@ def version_page_context(request, version: ModelVersion) -> dict:
     evaluate = _admin_url("admin:jobs_job_launch_evaluate")
     may_edit = user_has_role(user=request.user, project=project, required=Role.EDITOR)
     return {
+        **baseline_context(version, task_metrics),
         "version": version,
         "version_metrics": metrics,
         "baseline": baseline,
@@ -135,6 +139,7 @@ def version_page_context(request, version: ModelVersion) -> dict:
         "download_url": reverse("admin:registry_modelversion_download", args=[version.pk]),
         "launch_batch_inference_url": f"{launch}?model_version={version.pk}" if launch and may_edit else None,
         "launch_evaluate_url": f"{evaluate}?model_version={version.pk}" if evaluate and may_edit else None,
+        "serving": serving_context(version),
     }
 
 
@@ -146,6 +151,8 @@ def model_page_context(model: RegisteredModel) -> dict:
                 "version": version,
                 "url": reverse("admin:registry_modelversion_change", args=[version.pk]),
                 "aliases": sorted(alias.name for alias in version.aliases.all()),
+                "verdict": model_version_verdict(version),
+                "flagged": is_flagged(model_version_verdict(version)),
             }
             for version in versions
         ],
@@ -243,13 +250,16 @@ def alias_set_view(model_admin, request, object_id):
     if form.is_valid():
         name = form.cleaned_data["alias"]
         before = model_version_by_alias(model=version.model, alias=name)
+        canary_number = form.cleaned_data.get("canary_version")
+        canary = version.model.versions.filter(number=canary_number).first() if canary_number else None
         try:
-            model_alias_set(version=version, name=name)
+            if canary_number and canary is None:
+                raise ValidationError({"canary_version": f"model {version.model.name!r} has no version {canary_number}"})
+            model_alias_set(version=version, name=name, force=form.cleaned_data["force"], canary_version=canary,
+                            canary_percent=form.cleaned_data.get("canary_percent") or 0)
         except ValidationError as error:
             form.add_service_error(error)
         else:
-            record_change(request, "model_alias.set", version.model, project=version.model.project,
-                          summary={"model": version.model.name, "alias": name, "version": version.number})
             if before is None:
                 message = f"Alias “{name}” now points at version {version.number}."
             elif before.pk == version.pk:
@@ -275,8 +285,6 @@ def alias_remove_view(model_admin, request, object_id):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            record_change(request, "model_alias.delete", version.model, project=version.model.project,
-                          summary={"model": version.model.name, "alias": name})
             messages.success(request, f"Alias “{name}” removed.")
     return HttpResponseRedirect(reverse("admin:registry_modelversion_change", args=[version.pk]))
 

@@ -13,5 +13,21 @@ class AliasForm(ServiceErrorsForm):
         widget=forms.TextInput(attrs={"list": "alias-suggestions", "autocomplete": "off", "size": 20}),
     )
 
-    # The services name the alias "name"; this form calls it "alias".
-    service_fields = {"name": "alias"}
+    force = forms.BooleanField(
+        required=False, label="Force",
+        help_text="set it even though this version does not beat the trivial baseline (the audit log records it)",
+    )
+
+    canary_version = forms.IntegerField(
+        required=False, min_value=1, label="Canary version",
+        widget=forms.NumberInput(attrs={"size": 4}),
+        help_text="optional: another version number that answers a share of the requests served under the alias",
+    )
+    canary_percent = forms.IntegerField(
+        required=False, min_value=0, max_value=100, initial=0, label="Canary share (%)",
+        widget=forms.NumberInput(attrs={"size": 4}),
+    )
+
+    # The services name the alias "name"; this form calls it "alias". A refused version is
+    # named "version" there: its message goes next to the checkbox that overrides it.
+    service_fields = {"name": "alias", "version": "force"}

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 
 
@@ -37,6 +37,10 @@ class ModelVersion(models.Model):
     job = models.OneToOneField(
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="model_version"
     )
+    binding = models.ForeignKey(
+        "bindings.TaskBinding", null=True, blank=True, on_delete=models.PROTECT, related_name="model_versions",
+        help_text="the binding of the user's columns it was trained with; none for a plugin task's fixed columns",
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
         help_text="the version this one was warm-started from",
@@ -57,7 +61,8 @@ class ModelVersion(models.Model):
 
 
 class ModelAlias(models.Model):
-    """A movable name (production, staging...) pointing at one version of a model."""
+    """A movable name (production, staging...) pointing at one version of a model, and for a
+    canary, at a second version that answers `canary_percent` of the requests served under it."""
 
     model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(
@@ -65,6 +70,13 @@ class ModelAlias(models.Model):
         validators=[RegexValidator(r"^[a-z][a-z0-9_-]*$", "lower-case letters, digits, - and _")],
     )
     version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="aliases")
+    canary_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="canary_aliases",
+        help_text="a second version that answers a share of the requests served under the alias",
+    )
+    canary_percent = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(100)], help_text="the share (0-100) the canary version answers",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -74,4 +86,5 @@ class ModelAlias(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.model}@{self.name} -> v{self.version.number}"
+        canary = f" ({self.canary_percent}% v{self.canary_version.number})" if self.canary_version_id else ""
+        return f"{self.model}@{self.name} -> v{self.version.number}{canary}"

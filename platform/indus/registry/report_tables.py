@@ -1,14 +1,11 @@
 """Stored metrics and reports shaped into the rows the registry's admin pages show: metrics
 side by side with the best value marked, per-class reports, confusion matrices. No requests here."""
 import json
-import re
 
+from indus.plugins.contract import Better, metric_named
 from indus.registry.models import ModelVersion
 
-# Metrics where a smaller value is the better one; the others are better larger, except the
-# NEUTRAL ones, which have no better direction (a bias is best near 0, a coverage near nominal).
-LOWER_IS_BETTER = re.compile(r"(^|_)(loss|mae|mse|rmse|mape|error|perplexity|levels|crossing_share)(_|$)")
-NEUTRAL = {"bias", "coverage", "nominal_coverage", "mean_interval_width", "rows"}
+DIRECTIONS = {Better.HIGHER: 1, Better.LOWER: -1, Better.NEITHER: 0}
 PER_CLASS_SCORES = ("precision", "recall", "f1", "support")
 
 
@@ -32,17 +29,19 @@ def metric_label(name: str) -> str:
 
 
 def better_direction(name: str) -> int:
-    """+1 when larger is better, -1 when smaller is, 0 when neither."""
-    label = metric_label(name)
-    if label in NEUTRAL:
-        return 0
-    return -1 if LOWER_IS_BETTER.search(label) else 1
+    """+1 when larger is better, -1 when smaller is, 0 when neither, as the metric's declaration
+    says (`indus.plugins.contract.METRICS`); 0 for a name nothing declares: no best is marked
+    rather than a guessed one."""
+    metric = metric_named(metric_label(name))
+    return DIRECTIONS[metric.better] if metric else 0
 
 
 def task_metric_names(task_name: str) -> tuple[str, ...]:
     from indus.plugins.manager import get_registry
 
-    task = get_registry().tasks.get(task_name)
+    registry = get_registry()
+    # A model trained with a binding serves its template, which declares the metrics.
+    task = registry.tasks.get(task_name) or registry.templates.get(task_name)
     return tuple(task.metrics) if task else ()
 
 
@@ -171,7 +170,7 @@ def confusion_matrix(reports: dict) -> dict | None:
     return {"labels": [str(label) for label in labels], "rows": rows}
 
 
-RENDERED_REPORTS = {"per_class", "averages", "confusion_matrix", "baseline"}
+RENDERED_REPORTS = {"per_class", "averages", "confusion_matrix", "baseline", "baselines", "verdict"}
 
 
 def other_reports(reports: dict) -> str:

@@ -1,5 +1,6 @@
 from django.db.models import Max, QuerySet
 
+from indus.plugins.verdict import VERDICT_TITLES, Verdict
 from indus.registry.models import ModelAlias, ModelVersion, RegisteredModel
 
 
@@ -7,7 +8,7 @@ def registered_model_list(*, project) -> QuerySet[RegisteredModel]:
     return (
         RegisteredModel.objects.filter(project=project)
         .annotate(latest_version=Max("versions__number"))
-        .prefetch_related("aliases__version")
+        .prefetch_related("aliases__version", "aliases__canary_version")
         .order_by("name")  # an aggregate drops the model's default ordering
     )
 
@@ -17,7 +18,7 @@ def model_version_list(*, model: RegisteredModel) -> QuerySet[ModelVersion]:
 
 
 def model_alias_list(*, model: RegisteredModel) -> QuerySet[ModelAlias]:
-    return model.aliases.select_related("version")
+    return model.aliases.select_related("version", "canary_version")
 
 
 def model_version_by_alias(*, model: RegisteredModel, alias: str) -> ModelVersion | None:
@@ -56,3 +57,27 @@ def model_version_pick(*, versions: QuerySet[ModelVersion], ids: list[int]) -> l
         .filter(pk__in=ids)
     }
     return [found[pk] for pk in ids if pk in found]
+
+
+def model_version_verdict(version: ModelVersion) -> dict:
+    """The verdict its fine-tune job reached against the baselines (indus.plugins.verdict), or
+    "unjudged" for a version registered before verdicts existed."""
+    verdict = (version.reports or {}).get("verdict")
+    return verdict if isinstance(verdict, dict) and "verdict" in verdict else {
+        "verdict": Verdict.UNJUDGED.value, "title": VERDICT_TITLES[Verdict.UNJUDGED]}
+
+
+def model_version_baselines(version: ModelVersion) -> dict:
+    """The trivial and classical baselines fitted on the version's own splits, as the worker stored them."""
+    baselines = (version.reports or {}).get("baselines")
+    return baselines if isinstance(baselines, dict) else {"candidates": []}
+
+
+def flagged_message(version: ModelVersion) -> str:
+    verdict = model_version_verdict(version)
+    trivial = verdict.get("trivial") or {}
+    return (
+        f"version {version.number} does not beat the trivial baseline on {verdict.get('metric')} "
+        f"({verdict.get('model')} against {trivial.get('value')} for {trivial.get('name')}); "
+        "set force to point an alias at it anyway"
+    )

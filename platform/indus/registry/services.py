@@ -2,7 +2,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from indus.core.errors import field_error
+from indus.plugins.verdict import is_flagged
 from indus.registry.models import ModelAlias, ModelVersion, RegisteredModel
+from indus.registry.selectors import flagged_message, model_version_verdict
+from indus.tenancy.services import audit_entry_create
 
 
 def registered_model_get_or_create(*, project, name: str, task: str) -> RegisteredModel:
@@ -29,16 +32,44 @@ def model_version_create(*, model: RegisteredModel, artifact_path: str, job=None
         raise
 
 
-def model_alias_set(*, version: ModelVersion, name: str) -> ModelAlias:
-    alias = ModelAlias(model=version.model, name=name, version=version)
+@transaction.atomic
+def model_alias_set(
+    *, version: ModelVersion, name: str, canary_version: ModelVersion | None = None, canary_percent: int = 0,
+    force: bool = False,
+) -> ModelAlias:
+    """Point the alias at `version`; with a canary, `canary_version` answers `canary_percent`
+    of the requests served under it (setting an alias without one ends any canary). A version
+    no better than a prediction that ignores its inputs is refused unless `force`d; the audit
+    entry records a forced one."""
+    model = version.model
+    for field, candidate in (("version", version), ("canary_version", canary_version)):
+        if candidate is not None and not force and is_flagged(model_version_verdict(candidate)):
+            raise field_error(field, flagged_message(candidate), code="below_trivial_baseline")
+    if canary_version is not None and canary_version.model_id != model.pk:
+        raise field_error("canary_version", f"the canary must be a version of model {model.name!r}")
+    if canary_version is not None and canary_version.pk == version.pk:
+        raise field_error("canary_version", "the canary must be another version than the one the alias points at")
+    if canary_version is None and canary_percent:
+        raise field_error("canary_percent", "a canary share needs a canary version")
+    alias = ModelAlias(model=model, name=name, version=version, canary_version=canary_version, canary_percent=canary_percent)
     alias.full_clean(validate_unique=False, validate_constraints=False)
     alias, _ = ModelAlias.objects.update_or_create(
-        model=version.model, name=name, defaults={"version": version}
+        model=model, name=name,
+        defaults={"version": version, "canary_version": canary_version, "canary_percent": canary_percent},
     )
+    summary = {"model": model.name, "alias": name, "version": version.number}
+    if canary_version is not None:
+        summary.update(canary_version=canary_version.number, canary_percent=canary_percent)
+    if force and any(is_flagged(model_version_verdict(v)) for v in (version, canary_version) if v is not None):
+        summary["forced"] = True
+    audit_entry_create(action="model_alias.set", target=model, project=model.project, summary=summary)
     return alias
 
 
+@transaction.atomic
 def model_alias_delete(*, model: RegisteredModel, name: str) -> None:
     deleted, _ = ModelAlias.objects.filter(model=model, name=name).delete()
     if not deleted:
         raise field_error("name", f"model {model.name!r} has no alias {name!r}")
+    audit_entry_create(action="model_alias.delete", target=model, project=model.project,
+                       summary={"model": model.name, "alias": name})

@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
-from indus.core.admin_scoping import ProjectScopedAdmin, ScopedInline
+from indus.tenancy.admin_scoping import ProjectScopedAdmin, ScopedInline, projects_where
 from indus.tenancy.models import ApiToken, AuditEntry, Membership, Project, Role
 from indus.tenancy.services import (
     api_token_revoke,
@@ -11,6 +12,7 @@ from indus.tenancy.services import (
     membership_is_last_owner,
     membership_remove,
     membership_set,
+    project_save,
 )
 
 
@@ -44,6 +46,9 @@ class ProjectAdmin(ProjectScopedAdmin):
     def has_add_permission(self, request):
         # A project is made by an administrator, who then names its owners.
         return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        project_save(project=obj, changed=form.changed_data)
 
 
 class MembershipForm(forms.ModelForm):
@@ -113,8 +118,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(ReadOnlyAdmin):
     # Tokens are made through the API (POST /api/v1/tokens/), the only place that can show
     # the secret once; the admin lists and revokes them.
-    list_display = ["prefix", "name", "user", "created_at", "expires_at", "last_used_at", "revoked_at"]
-    list_filter = ["revoked_at"]
+    list_display = ["prefix", "name", "user", "can_create_tokens", "created_by_token", "created_at", "expires_at",
+                    "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at", "can_create_tokens"]
+    list_select_related = ["user", "created_by_token__user"]
     search_fields = ["prefix", "name", "user__username"]
     exclude = ["secret_sha256"]
     actions = ["revoke"]
@@ -129,27 +136,45 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     def has_view_permission(self, request, obj=None):
         return obj is None or request.user.is_superuser or obj.user_id == request.user.pk
 
-    # Revoking is a change to one's own token; the action needs this.
-    has_delete_permission = has_view_permission
+    # Revoking is for the token's user (and superusers). Deleting would lose the record of the
+    # token (and, by cascade, the tokens it created), so nobody deletes one here.
+    has_revoke_permission = has_view_permission
 
-    @admin.action(description="Revoke the selected tokens", permissions=["delete"])
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected tokens (and the tokens they created)", permissions=["revoke"])
     def revoke(self, request, queryset):
         for token in queryset:
             api_token_revoke(token=token)
         self.message_user(request, f"{queryset.count()} token(s) revoked")
 
-    def get_actions(self, request):
-        # Deleting would lose the record of the token; revoking keeps it.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ProjectScopedAdmin):
-    list_display = ["created_at", "actor_username", "action", "object_type", "object_id", "project", "ip_address"]
+    list_display = ["created_at", "actor_username", "action", "object_type", "object_id", "project", "token_prefix",
+                    "ip_address"]
     list_filter = ["action", ("project", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["actor_username", "action", "object_id"]
-    # The audit log is for owners, as in the API; nobody edits it.
+    search_fields = ["actor_username", "action", "object_id", "token_prefix"]
+    # A project's audit log is for its owners, as in the API; nobody edits it. Entries in no
+    # project (a user's own API tokens, made and revoked) are shown to the user who acted, and
+    # to superusers: the API lists only projects' logs.
     view_role = Role.OWNER
     add_role = change_role = None
+
+    def get_queryset(self, request):
+        entries = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return entries
+        in_owned_projects = Q(project__in=projects_where(request.user, self.view_role))
+        return entries.filter(in_owned_projects | Q(project__isnull=True, actor=request.user))
+
+    def has_module_permission(self, request):
+        return True  # anyone who signs in may have token entries of their own
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return True  # the list holds only what get_queryset lets this user see
+        if obj.project_id is None:
+            return request.user.is_superuser or obj.actor_id == request.user.pk
+        return super().has_view_permission(request, obj)

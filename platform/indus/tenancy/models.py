@@ -63,6 +63,16 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A stolen token must not be a way to make fresh credentials that survive its revocation:
+    # only a token created with this right may create tokens, and what it creates is
+    # revoked with it (indus.tenancy.services.api_token_revoke).
+    can_create_tokens = models.BooleanField(
+        default=False, help_text="whether this token may create tokens (a password login always may)"
+    )
+    created_by_token = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="created_tokens",
+        help_text="the token that created this one; none when it was made from a login or on the server",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,7 +82,7 @@ class ApiToken(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One change made through the API: who, what, when and from where."""
+    """One change made through the API or the admin: who, what, when and from where."""
 
     # Entries outlive what they describe: a deleted project or user leaves them in place.
     project = models.ForeignKey(
@@ -86,6 +96,11 @@ class AuditEntry(models.Model):
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     summary = models.JSONField(default=dict)
+    # The prefix, not a foreign key: the entry must still say which token it was if the token
+    # goes (with its user, or with the token that created it).
+    token_prefix = models.CharField(
+        max_length=16, blank=True, help_text="the API token the change was made with; blank for a login session"
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from indus.plugins.contract import Backbone
+from indus.plugins.contract import Backbone, ContractError, Task
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,14 @@ class Hyperparameter:
 
 HYPERPARAMETERS = (
     Hyperparameter("learning_rate", float, 5e-5, 0, 1, True, "peak learning rate of AdamW"),
-    Hyperparameter("epochs", float, 3.0, 0, 1000, True, "passes over the training split"),
+    Hyperparameter("epochs", float, 3.0, 0, 1000, True,
+                   "the budget: most passes over the training split (early stopping may end sooner)"),
     Hyperparameter("batch_size", int, 32, 1, 4096, help="examples per optimisation step"),
     Hyperparameter("weight_decay", float, 0.01, 0, 1, help="AdamW weight decay"),
     Hyperparameter("warmup_ratio", float, 0.06, 0, 0.5, help="share of steps spent warming up"),
     Hyperparameter("early_stopping_patience", int, 2, 0, 100,
-                   help="evaluations without improvement before training stops (0: never stop early)"),
+                   help="evaluations without the validation metric (the first the task declares) improving before "
+                        "training stops; the best checkpoint is kept (0: never stop early)"),
     Hyperparameter("max_length", int, 256, 8, 8192, help="longest text in tokens; longer texts are truncated"),
     Hyperparameter("class_weighting", bool, False, help="weight the loss by inverse class frequency (rare classes)"),
     Hyperparameter("checkpoint_every_steps", int, 0, 0, 10**7,
@@ -41,20 +43,30 @@ HYPERPARAMETERS = (
 BY_NAME = {h.name: h for h in HYPERPARAMETERS}
 
 
-def defaults() -> dict:
-    return {h.name: h.default for h in HYPERPARAMETERS}
+def defaults(*, backbone: Backbone | None = None, task: Task | None = None) -> dict:
+    """Every hyperparameter's default, resolved in this one place: the table's, then those of
+    the backbone's family, then the task's refinements. A declared default is held to the
+    table's bounds like any request; a bad one is the plugin's error (ContractError)."""
+    resolved = {h.name: h.default for h in HYPERPARAMETERS}
+    for owner, declared in (("backbone", backbone), ("task", task)):
+        for name, value in (getattr(declared, "hyperparameter_defaults", None) or {}).items():
+            checked, problem = _checked(BY_NAME[name], value) if name in BY_NAME else (None, "is not a hyperparameter")
+            if problem:
+                raise ContractError(f"{owner} {declared.name!r} declares a default {name}={value!r} that {problem}")
+            resolved[name] = checked
+    return resolved
 
 
-def validate_hyperparameters(values: dict, *, backbone: Backbone) -> dict:
-    """Every hyperparameter, checked and completed with defaults, or a ValidationError whose
-    keys name each bad field (`hyperparameters.<name>`)."""
+def validate_hyperparameters(values: dict, *, backbone: Backbone, task: Task | None = None) -> dict:
+    """Every hyperparameter, checked and completed with the defaults for this backbone and task,
+    or a ValidationError whose keys name each bad field (`hyperparameters.<name>`)."""
     errors = {}
     if not isinstance(values, dict):
         raise ValidationError({"hyperparameters": "must be an object of name: value"})
     for name in values:
         if name not in BY_NAME:
             errors[f"hyperparameters.{name}"] = f"unknown hyperparameter; known ones are {', '.join(BY_NAME)}"
-    complete = defaults()
+    complete = defaults(backbone=backbone, task=task)
     for name, value in values.items():
         if name in BY_NAME:
             checked, problem = _checked(BY_NAME[name], value)

@@ -5,10 +5,13 @@ from pathlib import Path
 
 from django.conf import settings
 
+from indus.bindings.models import TaskBinding
+from indus.bindings.selectors import task_binding_task
 from indus.core.storage import local_file, local_folder, store_folder
 from indus.datasets.models import DatasetVersion
 from indus.jobs.execution import JobContext, JobInputError
 from indus.jobs.models import Job
+from indus.plugins.dataset_validation import check_parquet_file
 from indus.plugins.manager import get_registry
 from indus.registry.models import ModelVersion
 from indus.registry.services import model_version_create, registered_model_get_or_create
@@ -18,7 +21,8 @@ from indus.training.process import run_training_process
 def run_fine_tune_job(context: JobContext) -> dict:
     spec = context.spec
     registry = get_registry()
-    task = registry.tasks.get(spec["task"])
+    binding = TaskBinding.objects.filter(pk=spec.get("binding_id")).first() if spec.get("binding_id") else None
+    task = task_binding_task(binding) if binding else registry.tasks.get(spec["task"])
     if task is None:
         raise JobInputError(f"task {spec['task']!r} is no longer provided by a loaded plugin")
     head, backbone = registry.heads[task.head], registry.backbones.get(spec["backbone"])
@@ -34,6 +38,9 @@ def run_fine_tune_job(context: JobContext) -> dict:
 
     with ExitStack() as stack:
         data_path = stack.enter_context(local_file(dataset_version.data_path))
+        # The first stage: the submission checked what the stored profile shows; the values decide the rest.
+        context.report_progress(0.0, "checking the data against the task")
+        check_parquet_file(task, data_path)
         parent_dir = stack.enter_context(local_folder(parent.artifact_path)) if parent else None
         training_spec = {
             "task": task.as_dict(),
@@ -59,6 +66,7 @@ def run_fine_tune_job(context: JobContext) -> dict:
         reports=outcome["reports"],
         model_card=outcome["model_card"],
         dataset_version=dataset_version,
+        binding=binding,
         parent=parent,
         created_by=job.created_by,
     )

@@ -3,7 +3,8 @@ import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 import pytest
 
-from indus_workers.inference import InferenceInputError, InferenceSpec, ModelCache, run_inference
+from indus.plugins.contract import JobInputError
+from indus_workers.inference import InferenceSpec, ModelCache, run_inference
 from tests.workers.inference.conftest import RecordedEvents, applications, make_spec, read_output, reviews
 
 
@@ -12,11 +13,11 @@ def cache_that_refuses_compute(tabular_model_dir, text_model_dir):
     """A cache whose models fail if asked to predict: errors must come before any compute."""
     cache = ModelCache()
 
-    def refuse(examples):
+    def refuse(batch):
         raise AssertionError("the model was asked to predict before the input was checked")
 
     for model_dir in (tabular_model_dir, text_model_dir):
-        cache.get(model_dir).predict_rows = refuse
+        cache.get(model_dir).raw_outputs = refuse  # every prediction path computes through it
     return cache
 
 
@@ -35,13 +36,13 @@ def spec_for_file(tmp_path, model_dir, path, input_format, **overrides) -> Infer
 def test_missing_columns_are_all_named(tmp_path, tabular_model_dir, cache_that_refuses_compute):
     table = applications(5).drop_columns(["age", "region"])
     spec = make_spec(tmp_path, tabular_model_dir, table, id_column="applicant")
-    with pytest.raises(InferenceInputError, match=r"no column 'age', 'region'"):
+    with pytest.raises(JobInputError, match=r"no column 'age', 'region'"):
         run_inference(spec, RecordedEvents(), cache=cache_that_refuses_compute)
 
 
 def test_a_missing_id_column_is_named(tmp_path, tabular_model_dir, cache_that_refuses_compute):
     spec = make_spec(tmp_path, tabular_model_dir, applications(5), id_column="customer_number")
-    with pytest.raises(InferenceInputError, match="'customer_number'"):
+    with pytest.raises(JobInputError, match="'customer_number'"):
         run_inference(spec, RecordedEvents(), cache=cache_that_refuses_compute)
 
 
@@ -49,7 +50,7 @@ def test_a_missing_id_column_is_named(tmp_path, tabular_model_dir, cache_that_re
 def test_empty_files_are_refused(tmp_path, tabular_model_dir, cache_that_refuses_compute, content, message):
     path = tmp_path / "empty.csv"
     path.write_text(content)
-    with pytest.raises(InferenceInputError, match=message):
+    with pytest.raises(JobInputError, match=message):
         run_inference(spec_for_file(tmp_path, tabular_model_dir, path, "csv", on_bad_rows="mark"), RecordedEvents(),
                       cache=cache_that_refuses_compute)
 
@@ -57,7 +58,7 @@ def test_empty_files_are_refused(tmp_path, tabular_model_dir, cache_that_refuses
 def test_a_column_of_the_wrong_type_is_refused(tmp_path, tabular_model_dir, cache_that_refuses_compute):
     table = applications(5).set_column(1, "income", pa.array([[1.0]] * 5))
     spec = make_spec(tmp_path, tabular_model_dir, table, id_column="applicant", on_bad_rows="mark")
-    with pytest.raises(InferenceInputError, match=r"column 'income' holds list<.*double> values; the model reads it as number"):
+    with pytest.raises(JobInputError, match=r"column 'income' holds list<.*double> values; the model reads it as number"):
         run_inference(spec, RecordedEvents(), cache=cache_that_refuses_compute)
 
 
@@ -69,7 +70,7 @@ def test_a_column_of_the_wrong_type_is_refused(tmp_path, tabular_model_dir, cach
 def test_failing_on_a_bad_row_names_it_before_any_compute(tmp_path, tabular_model_dir, cache_that_refuses_compute, bad_line, message):
     good = [f"100{index},{40000 + index},{30 + index},south,false" for index in range(3)]
     path = applications_csv(tmp_path, good + [bad_line] + good)
-    with pytest.raises(InferenceInputError, match=message):
+    with pytest.raises(JobInputError, match=message):
         run_inference(spec_for_file(tmp_path, tabular_model_dir, path, "csv"), RecordedEvents(), cache=cache_that_refuses_compute)
 
 
@@ -113,11 +114,11 @@ def test_marked_jsonl_lines_that_do_not_parse(tmp_path, text_model_dir):
 
 
 def test_an_unknown_spec_field_or_format_is_refused():
-    with pytest.raises(InferenceInputError, match="unknown inference spec field"):
+    with pytest.raises(JobInputError, match="unknown inference spec field"):
         InferenceSpec.from_dict({"model_dir": "m", "colour": "blue"})
-    with pytest.raises(InferenceInputError, match="input_format must be one of"):
+    with pytest.raises(JobInputError, match="input_format must be one of"):
         InferenceSpec("m", "in.xls", "xls", "work", "out.parquet", "parquet", None)
-    with pytest.raises(InferenceInputError, match="limited to 1000 rows"):
+    with pytest.raises(JobInputError, match="limited to 1000 rows"):
         InferenceSpec("m", "in.csv", "csv", "work", "out.parquet", "parquet", None, explain={"top": 5000})
 
 

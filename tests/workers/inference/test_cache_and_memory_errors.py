@@ -41,16 +41,16 @@ def test_a_batch_that_runs_out_of_memory_is_split_until_it_fits(tmp_path, text_m
 
     cache = ModelCache()
     model = cache.get(text_model_dir)
-    predict_rows = model.predict_rows
+    raw_outputs = model.raw_outputs
     seen_sizes = []
 
-    def small_memory(examples):
-        seen_sizes.append(len(examples))
-        if len(examples) > 5:
+    def small_memory(batch):
+        seen_sizes.append(len(batch["input_ids"]))
+        if seen_sizes[-1] > 5:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return predict_rows(examples)
+        return raw_outputs(batch)
 
-    model.predict_rows = small_memory
+    model.raw_outputs = small_memory
     spec = make_spec(tmp_path, text_model_dir, table, batch_size=32)
     result = run_inference(spec, RecordedEvents(), cache=cache)
 

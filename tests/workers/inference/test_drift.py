@@ -1,29 +1,24 @@
 """Drift of the inference inputs against the training profile, accumulated chunk by chunk."""
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
+from indus.datasets.profiling import DatasetProfiler
+from indus.plugins.contract import Column
 from indus_workers.inference import run_inference
-from indus_workers.inference.columns import InputColumn
 from indus_workers.inference.drift import DriftMonitor, normal_psi, psi_of_shares, verdict
 from indus_workers.model import load_model
 from tests.workers.inference.conftest import RecordedEvents, applications, make_spec, reviews
 
-COLUMNS = [InputColumn("income", "number"), InputColumn("age", "integer"), InputColumn("region", "category"),
-           InputColumn("is_member", "boolean")]
+COLUMNS = [Column("income", "number"), Column("age", "integer"), Column("region", "category"),
+           Column("is_member", "boolean")]
 
 
 def platform_profile(table: pa.Table) -> dict:
     """The profile the platform stores with a dataset version, computed by its own profiler
-    (loaded from its file: importing the `indus` package would start Django)."""
-    path = Path(__file__).resolve().parents[3] / "platform" / "indus" / "datasets" / "profiling.py"
-    spec = importlib.util.spec_from_file_location("platform_profiling", path)
-    profiling = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(profiling)
-    profiler = profiling.DatasetProfiler(table.schema)
+    (a pyarrow-only module: the worker side may import it without Django)."""
+    profiler = DatasetProfiler(table.schema)
     for batch in table.to_batches(max_chunksize=100):
         profiler.add(batch)
     return profiler.as_dict()
@@ -50,7 +45,15 @@ def test_a_shifted_number_is_shifted_and_named():
     income = summary["features"]["income"]
     assert income["psi"] == pytest.approx(1.0, abs=0.2)  # a shift of d standard deviations: about d squared
     assert income["mean"]["inference"] - income["mean"]["reference"] == pytest.approx(15_000, rel=0.1)
-    assert income["out_of_range_share"] >= 0
+    # The share of inference values outside the reference's [min, max], counted over uneven
+    # chunks, is the share counted in one pass; the shift pushes values past the old maximum.
+    current = applications(2000, seed=2, income_shift=15_000).column("income")
+    outside = pc.or_(pc.less(current, pc.min(reference.column("income"))),
+                     pc.greater(current, pc.max(reference.column("income"))))
+    expected = pc.sum(outside).as_py() / pc.count(current).as_py()
+    assert income["out_of_range_share"] == pytest.approx(expected) and expected > 0
+    unshifted = drift_of(reference, applications(2000, seed=2))["features"]["income"]
+    assert unshifted["out_of_range_share"] < income["out_of_range_share"]
 
 
 def test_a_changed_category_mix_and_more_missing_values_show():
@@ -66,7 +69,7 @@ def test_a_changed_category_mix_and_more_missing_values_show():
 
 def test_a_discrete_number_is_compared_value_by_value():
     reference = pa.table({"children": [0, 1, 2, 3] * 500})
-    monitor = DriftMonitor(platform_profile(reference), [InputColumn("children", "integer")])
+    monitor = DriftMonitor(platform_profile(reference), [Column("children", "integer")])
     monitor.add(pa.table({"children": pa.array([0.0, 0.0, 0.0, 3.0] * 100)}))
     result = monitor.summary()["features"]["children"]
     assert result["method"] == "top values" and result["verdict"] == "shifted"
@@ -81,9 +84,9 @@ def test_the_models_fitted_spread_is_the_reference_spread(tabular_model_dir):
 
 def test_text_lengths_are_compared_with_the_platform_profile():
     reference = platform_profile(reviews(400, seed=1))
-    same = DriftMonitor(reference, [InputColumn("review", "text")])
+    same = DriftMonitor(reference, [Column("review", "text")])
     same.add(reviews(300, seed=2))
-    shorter = DriftMonitor(reference, [InputColumn("review", "text")])
+    shorter = DriftMonitor(reference, [Column("review", "text")])
     shorter.add(pa.table({"review": ["ok", "bad", None]}))
     assert same.summary()["features"]["review"]["verdict"] == "stable"
     result = shorter.summary()["features"]["review"]
@@ -93,7 +96,7 @@ def test_text_lengths_are_compared_with_the_platform_profile():
 def test_text_lengths_and_unseen_words_with_a_richer_reference():
     reference = {"row_count": 100, "columns": [
         {"name": "review", "missing": 0, "length": {"mean": 20.0, "std": 5.0}, "top_tokens": ["great", "item"]}]}
-    monitor = DriftMonitor(reference, [InputColumn("review", "text")])
+    monitor = DriftMonitor(reference, [Column("review", "text")])
     monitor.add(pa.table({"review": ["great item " + "x" * 30, "brand new words here today and more"]}))
     result = monitor.summary()["features"]["review"]
     assert result["verdict"] == "shifted" and result["unseen_word_share"] == pytest.approx(8 / 10)

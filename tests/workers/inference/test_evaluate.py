@@ -6,7 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from indus_workers.inference import InferenceInputError, ModelCache
+from indus.plugins.contract import JobInputError
+from indus_workers.inference import ModelCache
 from indus_workers.inference.evaluate import EvaluationSpec, evaluate_model
 from indus_workers.model import load_model
 from tests.workers.inference.conftest import RecordedEvents, applications, reviews, sensor_readings, write_input
@@ -84,24 +85,24 @@ def test_a_forecast_is_scored_on_every_window_of_the_series(tmp_path, forecast_m
 
 
 def test_a_missing_target_column_is_named(tmp_path, text_model_dir):
-    with pytest.raises(InferenceInputError, match="no column 'sentiment'"):
+    with pytest.raises(JobInputError, match="no column 'sentiment'"):
         scored(tmp_path, text_model_dir, reviews(10).drop_columns(["sentiment"]))
 
 
 def test_a_class_the_model_does_not_know_is_named(tmp_path, text_model_dir):
     table = reviews(10)
     table = table.set_column(2, "sentiment", pa.array(["positive"] * 9 + ["mixed"]))
-    with pytest.raises(InferenceInputError, match=r"column 'sentiment' \(the target\): .*'mixed'"):
+    with pytest.raises(JobInputError, match=r"column 'sentiment' \(the target\): .*'mixed'"):
         scored(tmp_path, text_model_dir, table)
 
 
 def test_a_row_that_cannot_be_read_fails_the_evaluation_naming_it(tmp_path, tabular_model_dir):
     table = applications(20).set_column(1, "income", pa.array(["52000"] * 7 + ["lots"] + ["48000"] * 12))
-    with pytest.raises(InferenceInputError, match=r"row 7: column 'income': 'lots' is not a number"):
+    with pytest.raises(JobInputError, match=r"row 7: column 'income': 'lots' is not a number"):
         scored(tmp_path, tabular_model_dir, table)
 
 
 def test_a_target_column_without_values_has_nothing_to_score(tmp_path, text_model_dir):
     table = reviews(10).set_column(2, "sentiment", pa.nulls(10, pa.string()))
-    with pytest.raises(InferenceInputError, match="has no values"):
+    with pytest.raises(JobInputError, match="has no values"):
         scored(tmp_path, text_model_dir, table)

@@ -3,8 +3,7 @@ import pytest
 import torch
 from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
 
-from indus_workers.inference import ModelCache, run_inference
-from indus_workers.inference import quantization
+from indus_workers.inference import ModelCache, quantization, run_inference
 from tests.workers.inference.conftest import RecordedEvents, logs, make_spec, read_output, reviews
 
 

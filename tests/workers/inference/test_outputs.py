@@ -8,7 +8,14 @@ import pytest
 
 from indus_workers.inference import ModelCache, run_inference
 from indus_workers.model import load_model
-from tests.workers.inference.conftest import RecordedEvents, applications, make_spec, read_output, reviews, sensor_readings
+from tests.workers.inference.conftest import (
+    RecordedEvents,
+    applications,
+    make_spec,
+    read_output,
+    reviews,
+    sensor_readings,
+)
 
 
 def simple_predictions(model_dir, table: pa.Table) -> list[dict]:

@@ -2,8 +2,8 @@
 import pyarrow as pa
 import pytest
 
+from indus.plugins.contract import Column
 from indus_workers.devices import choose_device
-from indus_workers.inference.columns import InputColumn
 from indus_workers.inference.conform import conform_table, convert_locating_failures
 from indus_workers.inference.predictor import BatchPredictor
 from indus_workers.inference.readers import csv as csv_reader
@@ -43,7 +43,7 @@ def test_csv_rows_with_the_wrong_field_count_keep_their_place_across_blocks(tmp_
 
 def test_jsonl_blocks_cut_between_lines_and_bad_lines_keep_their_place(tmp_path, monkeypatch):
     monkeypatch.setattr(jsonl_reader, "BLOCK_BYTES", 50)
-    lines = ['{"id": %d, "text": "row %d"}' % (index, index) if index != 13 else "{oops" for index in range(30)]
+    lines = [f'{{"id": {index}, "text": "row {index}"}}' if index != 13 else "{oops" for index in range(30)]
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(lines))  # no newline at the end
 
@@ -64,8 +64,8 @@ def test_columns_are_converted_to_what_the_model_reads():
         "income": ["1200.5", "n/a", None], "when": ["2026-01-01T10:00:00", "yesterday", None],
         "member": ["true", "0", "maybe"], "words": ['["a", "b"]', "c d", "[1, 2]"],
     })
-    columns = [InputColumn("income", "number"), InputColumn("when", "datetime"), InputColumn("member", "boolean"),
-               InputColumn("words", "tokens"), InputColumn("note", "text", required=False)]
+    columns = [Column("income", "number"), Column("when", "datetime"), Column("member", "boolean"),
+               Column("words", "tokens"), Column("note", "text", required=False)]
     conformed, errors = conform_table(table, columns)
     assert conformed.column("income").to_pylist() == [1200.5, None, None]
     assert conformed.column("when")[0].as_py() == pytest.approx(1767261600.0)
@@ -79,7 +79,7 @@ def test_columns_are_converted_to_what_the_model_reads():
 def test_chunks_never_cross_a_part_boundary(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text("text\n" + "".join(f"row {index}\n" for index in range(95)))
-    source = InputSource(str(path), "csv", [InputColumn("text", "text")], None)
+    source = InputSource(str(path), "csv", [Column("text", "text")], None)
     chunks = [(chunk.first_row, chunk.end_row) for chunk in source.chunks(chunk_rows=15, part_rows=40)]
     assert chunks == [(0, 15), (15, 30), (30, 40), (40, 55), (55, 70), (70, 80), (80, 95)]
 

@@ -21,10 +21,12 @@ returned from `save_files` are relative to it.
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import torch
 from torch import nn
 
+from indus.plugins.contract import Task
 from indus_workers.batching import collate_labels
 
 
@@ -54,6 +56,12 @@ class Featurizer:
         """The model inputs of a batch, padded to its longest example."""
         raise NotImplementedError
 
+    def encode_for_inference(self, table: pa.Table) -> "EncodedRows":
+        """The rows' inputs as batch inference reads them: their lengths, and any batch of them
+        collated. This default keeps `encode`'s examples; a featurizer whose examples are
+        token ids keeps them as arrays instead (see `TextFeaturizer`)."""
+        return ExampleRows(self, self.encode(table, inference=True))
+
     def state_dict(self) -> dict:
         """JSON-serialisable state, saved beside the weights."""
         return {}
@@ -62,11 +70,58 @@ class Featurizer:
         pass
 
 
+class EncodedRows:
+    """Encoded rows that the batch-inference runtime cuts into batches."""
+
+    #: One example per row, in row order, or None where the rows are held as arrays only.
+    examples: list[dict[str, Any]] | None = None
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def lengths(self) -> np.ndarray | None:
+        """Each row's token count (int64), for batching by length; None when rows have none."""
+        raise NotImplementedError
+
+    def collate(self, positions: np.ndarray, *, pin_memory: bool = False) -> dict[str, torch.Tensor]:
+        """The model inputs of the rows at `positions`, padded to the longest of them; with
+        `pin_memory`, in page-locked host memory for a non-blocking copy to a GPU."""
+        raise NotImplementedError
+
+
+def example_lengths(examples: list[dict[str, Any]]) -> np.ndarray | None:
+    """The examples' `length`s (int64), or None for examples without one (tabular rows)."""
+    if not examples or "length" not in examples[0]:
+        return None
+    return np.fromiter((example["length"] for example in examples), np.int64, len(examples))
+
+
+class ExampleRows(EncodedRows):
+    """Rows as `Featurizer.encode`'s examples, collated by the featurizer."""
+
+    def __init__(self, featurizer: Featurizer, examples: list[dict[str, Any]]):
+        self.featurizer = featurizer
+        self.examples = examples
+        self._lengths = example_lengths(examples)
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    @property
+    def lengths(self) -> np.ndarray | None:
+        return self._lengths
+
+    def collate(self, positions: np.ndarray, *, pin_memory: bool = False) -> dict[str, torch.Tensor]:
+        batch = self.featurizer.collate([self.examples[position] for position in positions])
+        return {name: tensor.pin_memory() for name, tensor in batch.items()} if pin_memory else batch
+
+
 class RowFeaturizer(Featurizer):
     """A featurizer with exactly one example per row: it reads each row's target for it."""
 
-    def __init__(self, task: dict):
-        self.target_column = task["target"]["column"]
+    def __init__(self, task: Task):
+        self.target_column = task.target.column
 
     def encode(self, table: pa.Table, *, inference: bool = False) -> list[dict[str, Any]]:
         examples = self.encode_rows(table)

@@ -12,6 +12,8 @@ from collections import Counter
 import numpy as np
 import pyarrow as pa
 
+from indus.plugins.contract import Task
+
 NUMERIC_TYPES = frozenset({"number", "integer", "datetime"})
 CATEGORICAL_TYPES = frozenset({"category", "boolean", "identifier"})
 UNKNOWN_ID = 0
@@ -19,8 +21,8 @@ UNKNOWN_ID = 0
 DEFAULT_MAX_CATEGORIES = 10_000
 
 
-def input_names(task: dict, types: frozenset[str]) -> list[str]:
-    return [column["name"] for column in task["inputs"] if column["type"] in types]
+def input_names(task: Task, types: frozenset[str]) -> list[str]:
+    return [column.name for column in task.inputs if column.type in types]
 
 
 def column_as_floats(column: pa.ChunkedArray | pa.Array) -> np.ndarray:

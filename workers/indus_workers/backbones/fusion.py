@@ -10,6 +10,7 @@ import pyarrow as pa
 import torch
 from torch import nn
 
+from indus.plugins.contract import Task
 from indus_workers.backbones.base import Encoder, RowFeaturizer
 from indus_workers.backbones.tabular import TabularEncoder, TabularFeaturizer, build_tabular_encoder
 from indus_workers.backbones.text import TextEncoder, TextFeaturizer, build_text_encoder
@@ -18,7 +19,7 @@ from indus_workers.backbones.text import TextEncoder, TextFeaturizer, build_text
 class FusionFeaturizer(RowFeaturizer):
     """Both featurizers over the same rows; their example keys do not overlap."""
 
-    def __init__(self, task: dict, *, text: TextFeaturizer, tabular: TabularFeaturizer):
+    def __init__(self, task: Task, *, text: TextFeaturizer, tabular: TabularFeaturizer):
         super().__init__(task)
         self.text = text
         self.tabular = tabular
@@ -47,7 +48,7 @@ class FusionFeaturizer(RowFeaturizer):
 class FusionEncoder(Encoder):
     featurizer: FusionFeaturizer
 
-    def __init__(self, *, task: dict, text: TextEncoder, tabular: TabularEncoder, hidden_size: int, options: dict):
+    def __init__(self, *, task: Task, text: TextEncoder, tabular: TabularEncoder, hidden_size: int, options: dict):
         featurizer = FusionFeaturizer(task, text=text.featurizer, tabular=tabular.featurizer)
         super().__init__(featurizer=featurizer, hidden_size=hidden_size, options=options)
         self.text = text
@@ -64,7 +65,7 @@ class FusionEncoder(Encoder):
         return {**self.options, "text": self.text.save_files(folder), "tabular": self.tabular.save_files(folder)}
 
 
-def build_fusion_encoder(*, task: dict, options: dict | None = None) -> FusionEncoder:
+def build_fusion_encoder(*, task: Task, options: dict | None = None) -> FusionEncoder:
     options = dict(options or {})
     # A saved model's files are relative to its folder: both parts need to know where it is.
     shared = {"artifact_dir": options["artifact_dir"]} if "artifact_dir" in options else {}

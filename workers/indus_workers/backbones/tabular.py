@@ -9,6 +9,7 @@ import pyarrow as pa
 import torch
 from torch import nn
 
+from indus.plugins.contract import TargetKind, Task
 from indus_workers.backbones.base import Encoder, RowFeaturizer
 from indus_workers.backbones.columns import (
     CATEGORICAL_TYPES,
@@ -23,14 +24,14 @@ DEFAULT_HIDDEN_SIZE = 64
 
 
 class TabularFeaturizer(RowFeaturizer):
-    def __init__(self, task: dict, *, max_categories: int = DEFAULT_MAX_CATEGORIES):
+    def __init__(self, task: Task, *, max_categories: int = DEFAULT_MAX_CATEGORIES):
         super().__init__(task)
         categorical = input_names(task, CATEGORICAL_TYPES)
-        target = task["target"]
+        target = task.target
         # A ranking model scores items for a user or a query: who asks is a feature even when
         # the plugin listed the column only as the target's group.
-        if target["kind"] == "ranking" and target["group_column"] not in categorical:
-            categorical.append(target["group_column"])
+        if target.kind == TargetKind.RANKING and target.group_column not in categorical:
+            categorical.append(target.group_column)
         self.columns = ColumnCodec(input_names(task, NUMERIC_TYPES), categorical, max_categories=max_categories)
 
     def fit(self, table: pa.Table) -> None:
@@ -83,7 +84,7 @@ class TabularEncoder(Encoder):
         return self.mlp(torch.cat([numeric, self.embeddings(categories)], dim=-1))
 
 
-def build_tabular_encoder(*, task: dict, options: dict | None = None) -> TabularEncoder:
+def build_tabular_encoder(*, task: Task, options: dict | None = None) -> TabularEncoder:
     """Options: hidden_size (64), dropout (0.1), max_categories per column (10,000)."""
     options = dict(options or {})
     featurizer = TabularFeaturizer(task, max_categories=options.get("max_categories", DEFAULT_MAX_CATEGORIES))

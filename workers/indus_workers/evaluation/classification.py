@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 
+from indus.plugins.contract import Task
 from indus_workers.evaluation.counts import counts_report, divide
 from indus_workers.evaluation.curves import curve_areas
 from indus_workers.evaluation.ranking import checked_scores, presentation_top_k, requested_cutoffs, truth_ranks
@@ -15,8 +16,8 @@ MULTI_LABEL_THRESHOLD = 0.5  # a label is predicted when its probability is at l
 TOP_K_ACCURACY_METRIC = re.compile(r"^top_(\d+)_accuracy$")
 
 
-def class_labels(task: dict, columns: int) -> list[str]:
-    labels = [str(label) for label in task["target"].get("labels") or ()]
+def class_labels(task: Task, columns: int) -> list[str]:
+    labels = [str(label) for label in task.target.labels]
     if not labels:  # labels the plugin could not know in advance: name the columns
         return [str(column) for column in range(columns)]
     if len(labels) != columns:
@@ -29,10 +30,10 @@ def _confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) ->
     return np.bincount(truth * classes + predicted, minlength=classes * classes).reshape(classes, classes)
 
 
-def positive_class(task: dict, labels: list[str]) -> int:
+def positive_class(task: Task, labels: list[str]) -> int:
     """The class whose probability a binary task is judged by: the presentation's
     positive_label, or the second label (the usual 'no, yes' order) when it names none."""
-    positive_label = (task.get("presentation") or {}).get("positive_label") or ""
+    positive_label = task.presentation.positive_label
     if not positive_label:
         return 1
     if positive_label not in labels:
@@ -40,7 +41,7 @@ def positive_class(task: dict, labels: list[str]) -> int:
     return labels.index(positive_label)
 
 
-def _area_metrics(task: dict, labels: list[str], truth: np.ndarray, probabilities: np.ndarray) -> tuple[dict, dict]:
+def _area_metrics(task: Task, labels: list[str], truth: np.ndarray, probabilities: np.ndarray) -> tuple[dict, dict]:
     """roc_auc and pr_auc: of the positive class for two classes, else the one-vs-rest macro
     average, which is None when a class is absent from the truth (its curve does not exist,
     and averaging the others would quietly change what the number means)."""
@@ -60,7 +61,7 @@ def _area_metrics(task: dict, labels: list[str], truth: np.ndarray, probabilitie
     return metrics, {"curve_areas": areas}
 
 
-def _top_k_accuracies(task: dict, truth: np.ndarray, probabilities: np.ndarray) -> dict:
+def _top_k_accuracies(task: Task, truth: np.ndarray, probabilities: np.ndarray) -> dict:
     classes = probabilities.shape[1]
     if classes <= 2:  # top-2 of two classes is always right: nothing to learn from it
         return {}
@@ -72,7 +73,7 @@ def _top_k_accuracies(task: dict, truth: np.ndarray, probabilities: np.ndarray) 
     return metrics
 
 
-def _checked_classes(task: dict, truth, predictions: dict) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _checked_classes(task: Task, truth, predictions: dict) -> tuple[list[str], np.ndarray, np.ndarray]:
     truth, probabilities = checked_scores(truth, predictions, "probabilities")
     labels = class_labels(task, probabilities.shape[1])
     if truth.min() < 0 or truth.max() >= len(labels):
@@ -80,7 +81,7 @@ def _checked_classes(task: dict, truth, predictions: dict) -> tuple[list[str], n
     return labels, truth, probabilities
 
 
-def _classes_with_confusion(task: dict, truth, predictions: dict) -> tuple[dict, dict, np.ndarray]:
+def _classes_with_confusion(task: Task, truth, predictions: dict) -> tuple[dict, dict, np.ndarray]:
     labels, truth, probabilities = _checked_classes(task, truth, predictions)
     confusion = _confusion_matrix(truth, probabilities.argmax(axis=1), len(labels))
     true_counts, predicted_counts = confusion.sum(axis=1), confusion.sum(axis=0)
@@ -104,12 +105,12 @@ def _classes_with_confusion(task: dict, truth, predictions: dict) -> tuple[dict,
     return metrics, reports, confusion
 
 
-def evaluate_classes(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
+def evaluate_classes(task: Task, truth, predictions: dict) -> tuple[dict, dict]:
     metrics, reports, _ = _classes_with_confusion(task, truth, predictions)
     return metrics, reports
 
 
-def evaluate_ordinal(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
+def evaluate_ordinal(task: Task, truth, predictions: dict) -> tuple[dict, dict]:
     """The class metrics, plus the two that know the levels are ordered: quadratic kappa
     (a miss by two levels costs four times a miss by one) and the mean error in levels."""
     metrics, reports, confusion = _classes_with_confusion(task, truth, predictions)
@@ -126,17 +127,17 @@ def evaluate_ordinal(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
     return metrics, reports
 
 
-def majority_class_baseline(task: dict, truth) -> dict:
+def majority_class_baseline(task: Task, truth) -> dict:
     """What predicting the commonest class for every row scores: the bar a model must clear."""
     truth = np.asarray(truth, np.int64)
-    labels = task["target"].get("labels") or ()
+    labels = task.target.labels
     counts = np.bincount(truth, minlength=len(labels))
     majority = int(counts.argmax())
     label = str(labels[majority]) if majority < len(labels) else str(majority)
     return {"strategy": "majority_class", "label": label, "accuracy": float(counts[majority] / truth.size)}
 
 
-def _checked_multi_hot(task: dict, truth, predictions: dict) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _checked_multi_hot(task: Task, truth, predictions: dict) -> tuple[list[str], np.ndarray, np.ndarray]:
     truth = np.asarray(truth).astype(bool)
     probabilities = np.asarray(predictions["probabilities"], float)
     if truth.ndim != 2 or probabilities.shape != truth.shape:
@@ -146,7 +147,7 @@ def _checked_multi_hot(task: dict, truth, predictions: dict) -> tuple[list[str],
     return class_labels(task, truth.shape[1]), truth, probabilities
 
 
-def evaluate_multi_label(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
+def evaluate_multi_label(task: Task, truth, predictions: dict) -> tuple[dict, dict]:
     labels, truth, probabilities = _checked_multi_hot(task, truth, predictions)
     predicted = probabilities >= MULTI_LABEL_THRESHOLD
     report = counts_report(labels, (truth & predicted).sum(axis=0), predicted.sum(axis=0), truth.sum(axis=0))
@@ -160,7 +161,7 @@ def evaluate_multi_label(task: dict, truth, predictions: dict) -> tuple[dict, di
     return metrics, {**report, "threshold": MULTI_LABEL_THRESHOLD}
 
 
-def majority_labels_baseline(task: dict, truth) -> dict:
+def majority_labels_baseline(task: Task, truth) -> dict:
     """Predicting, for every row, each label that most rows have (usually none of them)."""
     truth = np.asarray(truth).astype(bool)
     common = truth.mean(axis=0) > 0.5

@@ -1,7 +1,7 @@
 """One entry point that scores any task kind's predictions and returns JSON-ready results.
 
 The worker calls `evaluate(task, truth, predictions)` after training or an evaluate job, with
-plain numpy arrays (or lists) and the task dict a plugin declared (`Task.as_dict()`). The result
+plain numpy arrays (or lists) and the typed task a plugin declared (a contract `Task`). The result
 goes into the job's metrics and the model card as it is: every value is a Python float, int,
 str, list or dict, and an undefined number (an AUC with one class present, MAPE with every
 truth 0) is None, never NaN, because JSON has no NaN and a stored NaN breaks the API's output.
@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from indus.plugins.contract import TargetKind, Task
 from indus_workers.evaluation.classification import (
     evaluate_classes,
     evaluate_multi_label,
@@ -38,23 +39,21 @@ class KindMetrics:
     """How one target kind is scored. `evaluate(task, truth, predictions) -> (metrics, reports)`;
     `baseline(task, truth)` scores the best input-blind prediction, the bar a model must clear."""
 
-    evaluate: Callable[[dict, Any, dict], tuple[dict, dict]]
-    baseline: Callable[[dict, Any], dict]
+    evaluate: Callable[[Task, Any, dict], tuple[dict, dict]]
+    baseline: Callable[[Task, Any], dict]
     # Names plugins use for a metric this kind computes under a more exact name.
     aliases: dict[str, str] = field(default_factory=dict)
 
 
-# Keyed by the values of indus.plugins.contract.TargetKind. The worker receives the task as
-# JSON, so plain strings keep this module free of the platform's imports.
-KINDS: dict[str, KindMetrics] = {
-    "classes": KindMetrics(evaluate_classes, majority_class_baseline),
-    "ordinal": KindMetrics(evaluate_ordinal, majority_class_baseline, aliases={"mae": "mae_levels"}),
-    "multi_label": KindMetrics(evaluate_multi_label, majority_labels_baseline),
-    "regression": KindMetrics(evaluate_regression, constant_baseline),
-    "quantiles": KindMetrics(evaluate_quantiles, constant_baseline),
-    "forecast": KindMetrics(evaluate_forecast, constant_baseline),
-    "token_tags": KindMetrics(evaluate_token_tags, majority_tag_baseline),
-    "ranking": KindMetrics(evaluate_ranking, popularity_baseline),
+KINDS: dict[TargetKind, KindMetrics] = {
+    TargetKind.CLASSES: KindMetrics(evaluate_classes, majority_class_baseline),
+    TargetKind.ORDINAL: KindMetrics(evaluate_ordinal, majority_class_baseline, aliases={"mae": "mae_levels"}),
+    TargetKind.MULTI_LABEL: KindMetrics(evaluate_multi_label, majority_labels_baseline),
+    TargetKind.REGRESSION: KindMetrics(evaluate_regression, constant_baseline),
+    TargetKind.QUANTILES: KindMetrics(evaluate_quantiles, constant_baseline),
+    TargetKind.FORECAST: KindMetrics(evaluate_forecast, constant_baseline),
+    TargetKind.TOKEN_TAGS: KindMetrics(evaluate_token_tags, majority_tag_baseline),
+    TargetKind.RANKING: KindMetrics(evaluate_ranking, popularity_baseline),
 }
 
 
@@ -81,8 +80,8 @@ def json_ready(value):
     return value
 
 
-def _kind_metrics(task: dict, truth) -> KindMetrics:
-    kind = task["target"]["kind"]
+def _kind_metrics(task: Task, truth) -> KindMetrics:
+    kind = task.target.kind
     if kind not in KINDS:
         raise ValueError(f"no metrics for target kind {kind!r}; known kinds: {', '.join(KINDS)}")
     if len(truth) == 0:
@@ -90,14 +89,14 @@ def _kind_metrics(task: dict, truth) -> KindMetrics:
     return KINDS[kind]
 
 
-def evaluate(task: dict, truth, predictions: dict) -> Evaluation:
+def evaluate(task: Task, truth, predictions: dict) -> Evaluation:
     """Score predictions against the truth for the task's target kind (see each kind's module
     for the shapes it takes). Raises ValueError when shapes or labels do not fit the task."""
     kind_metrics = _kind_metrics(task, truth)
     metrics, reports = kind_metrics.evaluate(task, truth, predictions)
     reports["baseline"] = kind_metrics.baseline(task, truth)
     unsupported = []
-    for name in task.get("metrics") or ():
+    for name in task.metrics:
         if name in kind_metrics.aliases:
             metrics[name] = metrics[kind_metrics.aliases[name]]
         elif name not in metrics and name not in REPORTED_ELSEWHERE:
@@ -105,7 +104,7 @@ def evaluate(task: dict, truth, predictions: dict) -> Evaluation:
     return Evaluation(metrics=json_ready(metrics), reports=json_ready(reports), unsupported=unsupported)
 
 
-def majority_baseline(task: dict, truth) -> dict:
+def majority_baseline(task: Task, truth) -> dict:
     """What the best prediction that ignores the inputs scores on this truth: the commonest
     class or tag, a constant value, the most popular items. Also in `evaluate(...).reports`."""
     return json_ready(_kind_metrics(task, truth).baseline(task, truth))

@@ -6,6 +6,8 @@ quantile model can be compared on MAE with a plain regression one.
 """
 import numpy as np
 
+from indus.plugins.contract import Task
+
 
 def _float_array(values, name: str) -> np.ndarray:
     array = np.asarray(values, float)
@@ -40,7 +42,7 @@ def _error_summary(truth: np.ndarray, estimate: np.ndarray) -> dict:
     }
 
 
-def evaluate_regression(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
+def evaluate_regression(task: Task, truth, predictions: dict) -> tuple[dict, dict]:
     truth = _float_array(truth, "truth").ravel()
     value = _float_array(predictions["value"], "predictions['value']").ravel()
     if value.shape != truth.shape:
@@ -54,15 +56,15 @@ def _pinball(truth: np.ndarray, quantile_predictions: np.ndarray, levels: np.nda
     return np.maximum(levels * shortfall, (levels - 1.0) * shortfall)
 
 
-def _quantile_levels(task: dict, columns: int) -> np.ndarray:
-    levels = np.asarray(task["target"].get("quantiles") or (), float)
+def _quantile_levels(task: Task, columns: int) -> np.ndarray:
+    levels = np.asarray(task.target.quantiles, float)
     if levels.size != columns:
         raise ValueError(f"the task has {levels.size} quantiles but the predictions have {columns}")
     return levels
 
 
 def _quantile_fit(
-    task: dict, truth: np.ndarray, quantile_predictions: np.ndarray
+    task: Task, truth: np.ndarray, quantile_predictions: np.ndarray
 ) -> tuple[dict, dict, np.ndarray, np.ndarray]:
     """Metrics and reports over every value, and the median's absolute error and whether the
     truth lay inside the interval, value by value (shaped like truth), for per-step reports."""
@@ -105,12 +107,12 @@ def _checked_quantiles(truth, predictions: dict, truth_dimensions: int) -> tuple
     return truth, quantile_predictions
 
 
-def evaluate_quantiles(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
+def evaluate_quantiles(task: Task, truth, predictions: dict) -> tuple[dict, dict]:
     metrics, reports, _, _ = _quantile_fit(task, *_checked_quantiles(truth, predictions, truth_dimensions=1))
     return metrics, reports
 
 
-def evaluate_forecast(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
+def evaluate_forecast(task: Task, truth, predictions: dict) -> tuple[dict, dict]:
     """Truth (series, horizon) against quantiles (series, horizon, quantiles): the quantile
     metrics over every step, and per step how error and coverage grow with the horizon."""
     truth, quantile_predictions = _checked_quantiles(truth, predictions, truth_dimensions=2)
@@ -124,7 +126,7 @@ def evaluate_forecast(task: dict, truth, predictions: dict) -> tuple[dict, dict]
     return metrics, reports
 
 
-def constant_baseline(task: dict, truth) -> dict:
+def constant_baseline(task: Task, truth) -> dict:
     """What one number (or one set of quantiles) for every row scores, taken from the truth
     itself: the median for MAE, the mean for RMSE, the truth's own quantiles for pinball loss."""
     truth = _float_array(truth, "truth").ravel()
@@ -133,7 +135,7 @@ def constant_baseline(task: dict, truth) -> dict:
         "mae_of_median": float(np.mean(np.abs(truth - np.median(truth)))),
         "rmse_of_mean": float(truth.std()),
     }
-    if levels := task["target"].get("quantiles"):
+    if levels := task.target.quantiles:
         levels = np.asarray(levels, float)
         constant_quantiles = np.broadcast_to(np.quantile(truth, levels), (truth.size, levels.size))
         baseline["pinball_loss_of_truth_quantiles"] = float(_pinball(truth, constant_quantiles, levels).mean())

@@ -8,6 +8,8 @@ import re
 
 import numpy as np
 
+from indus.plugins.contract import Task
+
 # Rows compared at once: keeps the (rows, items) comparison a few hundred MB at most for a
 # large catalogue instead of materialising it for every row.
 ROWS_PER_CHUNK = 16_384
@@ -15,13 +17,13 @@ CUTOFF_METRIC = re.compile(r"^(?:recall|ndcg|hit_rate)_at_(\d+)$")
 CUTOFF_NAMES = ("recall", "hit_rate", "ndcg")
 
 
-def presentation_top_k(task: dict) -> int:
-    return max(1, int((task.get("presentation") or {}).get("top_k") or 1))
+def presentation_top_k(task: Task) -> int:
+    return max(1, task.presentation.top_k)
 
 
-def requested_cutoffs(task: dict, pattern: re.Pattern) -> list[int]:
+def requested_cutoffs(task: Task, pattern: re.Pattern) -> list[int]:
     """The presentation's top_k plus every k named by a requested metric such as recall_at_5."""
-    named = {int(match[1]) for name in task.get("metrics") or () if (match := pattern.match(name))}
+    named = {int(match[1]) for name in task.metrics if (match := pattern.match(name))}
     return sorted({presentation_top_k(task), *(k for k in named if k > 0)})
 
 
@@ -56,7 +58,7 @@ def checked_scores(truth, predictions: dict, key: str) -> tuple[np.ndarray, np.n
     return truth.astype(np.int64), scores
 
 
-def evaluate_ranking(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
+def evaluate_ranking(task: Task, truth, predictions: dict) -> tuple[dict, dict]:
     truth, scores = checked_scores(truth, predictions, "scores")
     ranks = truth_ranks(scores, truth)
     top_k = presentation_top_k(task)
@@ -82,7 +84,7 @@ def evaluate_ranking(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
     return metrics, reports
 
 
-def popularity_baseline(task: dict, truth) -> dict:
+def popularity_baseline(task: Task, truth) -> dict:
     """Recall@k of recommending the k items chosen most often in this set to everyone: an
     optimistic popularity recommender (it knows this set's popularity), the bar a model must clear."""
     truth = np.asarray(truth, np.int64)

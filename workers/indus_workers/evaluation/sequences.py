@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 
 from seqeval.metrics.sequence_labeling import get_entities
 
+from indus.plugins.contract import Task
 from indus_workers.evaluation.counts import counts_report
 
 
@@ -34,7 +35,7 @@ def _spans_by_type(sentences: list[list[str]]) -> dict[str, set[tuple[int, int]]
     return spans
 
 
-def evaluate_token_tags(task: dict, truth, predictions: dict) -> tuple[dict, dict]:
+def evaluate_token_tags(task: Task, truth, predictions: dict) -> tuple[dict, dict]:
     truth, predicted = _checked_sentences(truth, predictions)
     true_spans, predicted_spans = _spans_by_type(truth), _spans_by_type(predicted)
     entity_types = sorted(true_spans.keys() | predicted_spans.keys())
@@ -60,7 +61,7 @@ def evaluate_token_tags(task: dict, truth, predictions: dict) -> tuple[dict, dic
     return metrics, report
 
 
-def majority_tag_baseline(task: dict, truth) -> dict:
+def majority_tag_baseline(task: Task, truth) -> dict:
     """Tagging every word with the commonest tag (nearly always "O"): it finds no entity, yet its
     token accuracy is often above 0.8, which is why token accuracy alone says little."""
     tag_counts = Counter(tag for sentence in truth for tag in sentence)

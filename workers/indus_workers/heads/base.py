@@ -1,7 +1,8 @@
 """The contract every head fulfils, built-in or from a plugin.
 
-A head is built as `HeadClass(hidden_size=..., task=...)`, where `task` is the task's
-`as_dict()` with `task["target"]["labels"]` filled from the training data where the plugin
+A head is built as `HeadClass(hidden_size=..., task=...)`, where `task` is the typed task
+(`indus_workers.task.ModelTask`, a `Task` of the plugin contract) with `task.target.labels`
+filled from the training data where the plugin
 could not know them (a ranking catalogue, say). The training and inference runtimes only ever
 call the methods below, so a plugin's head is a drop-in.
 """
@@ -10,19 +11,30 @@ from typing import Any
 import torch
 from torch import nn
 
+from indus_workers.task import ModelTask
+
+
+def decodes_columns(head: "TaskHead") -> bool:
+    """Whether `head.decode_columns` speaks for its `decode`: both defined by the same class.
+    A subclass that changes `decode` alone (the ranking head is a classification head with
+    its own decoder) gets its rows decoded by its own `decode`."""
+    def defining(name: str) -> type:
+        return next(klass for klass in type(head).__mro__ if name in vars(klass))
+    return defining("decode") is defining("decode_columns")
+
 
 class TaskHead(nn.Module):
     #: True when the head reads one vector per token, (batch, tokens, hidden), not one per row.
     token_level: bool = False
 
-    def __init__(self, *, hidden_size: int, task: dict):
+    def __init__(self, *, hidden_size: int, task: ModelTask):
         super().__init__()
         self.hidden_size = hidden_size
         self.task = task
 
     @property
     def labels(self) -> list[str]:
-        return list(self.task["target"].get("labels") or [])
+        return list(self.task.target.labels)
 
     def fit_targets(self, values: list) -> None:
         """Learn what encoding targets needs from the training rows' target column, before
@@ -48,3 +60,10 @@ class TaskHead(nn.Module):
     def decode(self, predictions: dict[str, torch.Tensor]) -> list[dict]:
         """Per-row, JSON-ready predictions for output files and reports (label names, not ids)."""
         raise NotImplementedError
+
+    def decode_columns(self, predictions: dict[str, torch.Tensor]) -> dict | None:
+        """What `decode` returns, as columns: the same keys, each holding an Arrow array with
+        one value per row (a dict of them where a row holds a dict), values equal to `decode`'s.
+        Batch inference writes its output from them with no per-row work. None, the default,
+        makes it build the columns from `decode`'s rows instead."""
+        return None

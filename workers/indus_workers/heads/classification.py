@@ -1,9 +1,12 @@
 """One label of several (softmax) and any subset of labels (one sigmoid each)."""
+import numpy as np
+import pyarrow as pa
 import torch
 from torch import nn
 
 from indus_workers.heads.base import TaskHead
-from indus_workers.heads.labels import LabelIndex, linear_scorer, probabilities_by_label
+from indus_workers.heads.labels import LabelIndex, label_columns, linear_scorer, probabilities_by_label
+from indus_workers.task import ModelTask
 
 MULTI_LABEL_THRESHOLD = 0.5
 
@@ -11,7 +14,7 @@ MULTI_LABEL_THRESHOLD = 0.5
 class ClassificationHead(TaskHead):
     """Softmax cross-entropy over the task's labels.
 
-    `task["class_weights"]`, when present, is one weight per label in label order: rare classes
+    `task.class_weights`, when present, is one weight per label in label order: rare classes
     can weigh more in the loss. The loss skips targets of -100, which lets the token tagging
     head reuse it as it is.
     """
@@ -19,7 +22,7 @@ class ClassificationHead(TaskHead):
     #: What a label is called in error messages and outputs.
     what = "label"
 
-    def __init__(self, *, hidden_size: int, task: dict):
+    def __init__(self, *, hidden_size: int, task: ModelTask):
         super().__init__(hidden_size=hidden_size, task=task)
         self.label_index = LabelIndex(self.labels, what=self.what)
         self.scorer = self.build_scorer(hidden_size, len(self.label_index))
@@ -29,7 +32,7 @@ class ClassificationHead(TaskHead):
         return linear_scorer(hidden_size, labels)
 
     def _class_weights(self) -> torch.Tensor | None:
-        weights = self.task.get("class_weights")
+        weights = self.task.class_weights
         if weights is None:
             return None
         if len(weights) != len(self.label_index):
@@ -56,11 +59,16 @@ class ClassificationHead(TaskHead):
             for label, row in zip(predictions["label"].tolist(), predictions["probabilities"].tolist())
         ]
 
+    def decode_columns(self, predictions: dict[str, torch.Tensor]) -> dict:
+        labels, probabilities = label_columns(self.label_index.names, predictions["label"], predictions["probabilities"])
+        scores = predictions["probabilities"].gather(-1, predictions["label"].unsqueeze(-1)).squeeze(-1)
+        return {"label": labels, "score": pa.array(scores.numpy().astype(np.float64)), "probabilities": probabilities}
+
 
 class MultiLabelHead(TaskHead):
     """One sigmoid per label; a row's target is the list of its labels (possibly empty)."""
 
-    def __init__(self, *, hidden_size: int, task: dict):
+    def __init__(self, *, hidden_size: int, task: ModelTask):
         super().__init__(hidden_size=hidden_size, task=task)
         self.label_index = LabelIndex(self.labels)
         self.scorer = linear_scorer(hidden_size, len(self.label_index))

@@ -5,11 +5,12 @@ cuts them out of the series (see `indus_workers.backbones.time_series`).
 """
 from indus_workers.heads.quantiles import QuantileOutputsHead
 from indus_workers.heads.scaling import finite_number
+from indus_workers.task import ModelTask
 
 
 class ForecastingHead(QuantileOutputsHead):
-    def __init__(self, *, hidden_size: int, task: dict):
-        super().__init__(hidden_size=hidden_size, task=task, steps=task["target"]["horizon"])
+    def __init__(self, *, hidden_size: int, task: ModelTask):
+        super().__init__(hidden_size=hidden_size, task=task, steps=task.target.horizon)
 
     def encode_target(self, value) -> list[float]:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != self.steps:

@@ -1,6 +1,9 @@
 """Label names <-> ids for the heads that predict labels, and the layer that scores them."""
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+import pyarrow as pa
+import torch
 from torch import nn
 
 DROPOUT = 0.1
@@ -47,3 +50,11 @@ def probabilities_by_label(names: Sequence[str], probabilities: Sequence[float])
     """One row's probabilities by label name; decoders pass rows of one `tolist()` per batch,
     which is much cheaper than a conversion per row."""
     return dict(zip(names, probabilities, strict=True))
+
+
+def label_columns(names: Sequence[str], ids: torch.Tensor, probabilities: torch.Tensor) -> tuple[pa.Array, dict[str, pa.Array]]:
+    """A batch's chosen label names and each label's probabilities, as columns. float64, as
+    `decode`'s Python floats are: widening float32 is exact, so the values are the same."""
+    by_label = probabilities.numpy().T.astype(np.float64)  # one contiguous row per label
+    chosen = pa.array(list(names), pa.string()).take(pa.array(ids.numpy()))
+    return chosen, {name: pa.array(values) for name, values in zip(names, by_label, strict=True)}

@@ -9,12 +9,13 @@ import torch
 from torch import nn
 
 from indus_workers.heads.base import TaskHead
-from indus_workers.heads.labels import LabelIndex, linear_scorer, probabilities_by_label
+from indus_workers.heads.labels import LabelIndex, label_columns, linear_scorer, probabilities_by_label
 from indus_workers.heads.monotone import increasing
+from indus_workers.task import ModelTask
 
 
 class OrdinalHead(TaskHead):
-    def __init__(self, *, hidden_size: int, task: dict):
+    def __init__(self, *, hidden_size: int, task: ModelTask):
         super().__init__(hidden_size=hidden_size, task=task)
         self.level_index = LabelIndex(self.labels, what="level")  # lowest first
         self.scorer = linear_scorer(hidden_size, 1)
@@ -50,3 +51,7 @@ class OrdinalHead(TaskHead):
             {"level": names[level], "probabilities": probabilities_by_label(names, row)}
             for level, row in zip(predictions["level"].tolist(), predictions["probabilities"].tolist())
         ]
+
+    def decode_columns(self, predictions: dict[str, torch.Tensor]) -> dict:
+        levels, probabilities = label_columns(self.level_index.names, predictions["level"], predictions["probabilities"])
+        return {"level": levels, "probabilities": probabilities}

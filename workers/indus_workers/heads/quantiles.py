@@ -9,6 +9,7 @@ from torch import nn
 from indus_workers.heads.base import TaskHead
 from indus_workers.heads.monotone import increasing
 from indus_workers.heads.scaling import TargetScaler
+from indus_workers.task import ModelTask
 
 DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 
@@ -26,9 +27,9 @@ class QuantileOutputsHead(TaskHead):
     returned in the target's own unit.
     """
 
-    def __init__(self, *, hidden_size: int, task: dict, steps: int | None):
+    def __init__(self, *, hidden_size: int, task: ModelTask, steps: int | None):
         super().__init__(hidden_size=hidden_size, task=task)
-        levels = sorted(task["target"].get("quantiles") or DEFAULT_QUANTILES)
+        levels = sorted(task.target.quantiles or DEFAULT_QUANTILES)
         self.register_buffer("levels", torch.tensor(levels, dtype=torch.float32))
         self.steps = steps
         self.scaler = TargetScaler()

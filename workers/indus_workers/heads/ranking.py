@@ -1,6 +1,6 @@
 """Retrieval and ranking: score every item of a catalogue for a user or a query.
 
-The catalogue is `task["target"]["labels"]`, filled from the training data when the plugin
+The catalogue is `task.target.labels`, filled from the training data when the plugin
 leaves it empty (`indus_workers.targets.complete_labels`). Each item has an embedding and a bias
 (its popularity); a row's representation is projected into the item space and scored against
 every item. The loss is softmax cross-entropy with the item the user interacted with as the
@@ -36,7 +36,7 @@ class RankingHead(ClassificationHead):
 
     @property
     def top_k(self) -> int:
-        wanted = (self.task.get("presentation") or {}).get("top_k") or 1
+        wanted = self.task.presentation.top_k or 1
         return max(1, min(wanted, len(self.label_index)))
 
     def predict(self, outputs: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -2,10 +2,12 @@
 
 A batch-inference worker often runs the same model version job after job; loading it (a
 tokenizer, the weights) every time would cost seconds per job. The key holds the weights file's
-modification time, so a model folder rewritten in place is loaded afresh.
+modification time, so a model folder rewritten in place is loaded afresh. The serving process
+holds many models at once: there the cache is bounded by the bytes the models' tensors take too.
 """
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -17,11 +19,27 @@ from indus_workers.model import WEIGHTS_FILE, IndusModel, load_model
 DEFAULT_MAX_MODELS = 2
 
 
-class ModelCache:
-    """The `max_models` most recently used models (least recently used evicted first)."""
+def model_bytes(model: torch.nn.Module) -> int:
+    """The bytes of a model's weights and buffers, where they live (a quantised copy counts its
+    packed weights only as far as torch exposes them)."""
+    tensors = [*model.parameters(), *model.buffers()]
+    return sum(tensor.numel() * tensor.element_size() for tensor in tensors)
 
-    def __init__(self, max_models: int = DEFAULT_MAX_MODELS, *, device: str | torch.device | None = None):
+
+class ModelCache:
+    """The `max_models` most recently used models (least recently used evicted first), and with
+    `max_bytes` no more than that many bytes of weights (the model just loaded always stays).
+    `on_evict(key)` is told each evicted key, so a holder of the model can drop its own
+    references: the budget is only kept if nothing else keeps an evicted model alive."""
+
+    def __init__(
+        self, max_models: int = DEFAULT_MAX_MODELS, *, device: str | torch.device | None = None, max_bytes: int | None = None,
+        on_evict: Callable[[tuple], None] = lambda key: None,
+    ):
         self.max_models = max_models
+        self.on_evict = on_evict
+        self.max_bytes = max_bytes
+        self._sizes: dict[tuple, int] = {}
         self._device = torch.device(device) if device is not None else None
         self._models: OrderedDict[tuple, IndusModel] = OrderedDict()
         self._lock = threading.Lock()
@@ -46,12 +64,32 @@ class ModelCache:
                 self._models.move_to_end(key)
                 return self._models[key]
         model = quantized_copy(self.get(model_dir)) if int8 else load_model(model_dir, device=self.device)
+        size = model_bytes(model)
+        evicted_keys = []
         with self._lock:
             self._models[key] = model
+            self._sizes[key] = size
             self._models.move_to_end(key)
-            while len(self._models) > self.max_models:
-                self._models.popitem(last=False)
+            while len(self._models) > 1 and (
+                len(self._models) > self.max_models or (self.max_bytes is not None and self.bytes_held > self.max_bytes)
+            ):
+                evicted, _ = self._models.popitem(last=False)
+                self._sizes.pop(evicted, None)
+                evicted_keys.append(evicted)
+        for evicted in evicted_keys:
+            self.on_evict(evicted)
         return model
+
+    def holds(self, model_dir: str, *, int8: bool = False) -> bool:
+        """Whether `get` would answer without loading (a stale folder's old entry does not count)."""
+        try:
+            return self.key(model_dir, int8) in self._models
+        except FileNotFoundError:
+            return False
+
+    @property
+    def bytes_held(self) -> int:
+        return sum(self._sizes.get(key, 0) for key in self._models)
 
     def __len__(self) -> int:
         return len(self._models)

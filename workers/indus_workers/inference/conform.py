@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from indus.plugins.contract import Column, JobInputError
 from indus_workers.backbones.columns import column_as_floats
 from indus_workers.inference.columns import (
     BOOLEAN_TYPES,
@@ -21,9 +22,7 @@ from indus_workers.inference.columns import (
     NUMERIC_TYPES,
     TEXT_TYPES,
     TOKENS_TYPES,
-    InputColumn,
 )
-from indus_workers.inference.errors import InferenceInputError
 
 CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, ValueError, TypeError)
 TOKENS_TYPE = pa.list_(pa.string())
@@ -56,11 +55,11 @@ def _accepts(column_type: str, arrow_type: pa.DataType) -> bool:
     return _is_scalar(arrow_type)
 
 
-def check_column_types(schema: pa.Schema, columns: list[InputColumn]) -> None:
+def check_column_types(schema: pa.Schema, columns: list[Column]) -> None:
     """Raise for a column whose type cannot hold what the model reads from it."""
     for column in columns:
         if column.name in schema.names and not _accepts(column.type, schema.field(column.name).type):
-            raise InferenceInputError(
+            raise JobInputError(
                 f"column {column.name!r} holds {schema.field(column.name).type} values; the model reads it as {column.type}"
             )
 
@@ -121,7 +120,7 @@ def _converter(column_type: str) -> tuple[Callable[[pa.Array], pa.Array], str]:
     for types, converter, expected in CONVERTERS:
         if column_type in types:
             return converter, expected
-    raise InferenceInputError(f"the model reads a column of type {column_type!r}, which batch inference does not know")
+    raise JobInputError(f"the model reads a column of type {column_type!r}, which batch inference does not know")
 
 
 def convert_locating_failures(values: pa.Array, convert: Callable[[pa.Array], pa.Array]) -> tuple[pa.Array, list[int]]:
@@ -144,7 +143,7 @@ def _shown(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def conform_table(table: pa.Table, columns: list[InputColumn]) -> tuple[pa.Table, dict[int, str]]:
+def conform_table(table: pa.Table, columns: list[Column]) -> tuple[pa.Table, dict[int, str]]:
     """The table with each input column converted (missing optional columns added as nulls),
     and an error message for each row holding a value that does not fit."""
     errors: dict[int, str] = {}

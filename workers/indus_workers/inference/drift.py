@@ -29,7 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from indus_workers.inference.columns import BOOLEAN_TYPES, CATEGORICAL_TYPES, NUMERIC_TYPES, TEXT_TYPES, TOKENS_TYPES, InputColumn
+from indus.plugins.contract import Column
+from indus_workers.inference.columns import BOOLEAN_TYPES, CATEGORICAL_TYPES, NUMERIC_TYPES, TEXT_TYPES, TOKENS_TYPES
 
 WATCH_PSI = 0.1
 SHIFTED_PSI = 0.25
@@ -248,7 +249,7 @@ def numeric_scales_of(featurizer) -> dict[str, dict]:
 
 
 class DriftMonitor:
-    def __init__(self, reference_profile: dict | None, columns: list[InputColumn], *, numeric_scales: dict[str, dict] | None = None):
+    def __init__(self, reference_profile: dict | None, columns: list[Column], *, numeric_scales: dict[str, dict] | None = None):
         self.reference_profile = reference_profile
         by_name = {column["name"]: column for column in (reference_profile or {}).get("columns", [])}
         scales = numeric_scales or {}

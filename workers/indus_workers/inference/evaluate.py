@@ -20,14 +20,13 @@ import numpy as np
 import pyarrow as pa
 import torch
 
+from indus.plugins.contract import JobInputError
 from indus_workers.backbones.base import RowFeaturizer
 from indus_workers.backbones.time_series import WindowFeaturizer
 from indus_workers.devices import choose_device
 from indus_workers.evaluation import evaluate
 from indus_workers.events import RunEvents
 from indus_workers.inference.cache import ModelCache, shared_cache
-from indus_workers.inference.columns import model_input_columns
-from indus_workers.inference.errors import InferenceInputError
 from indus_workers.inference.predictor import BatchPredictor, InferenceStopped, compute_threads
 from indus_workers.inference.prefetch import Prefetcher
 from indus_workers.inference.runner import CHUNK_ROWS, first_bad_row
@@ -46,16 +45,16 @@ class EvaluationSpec:
 
 def evaluate_model(spec: EvaluationSpec, events: RunEvents, *, cache: ModelCache | None = None) -> dict:
     """Score the model on every row that has a target; return the JSON-ready result, or
-    `{"stopped": True, ...}` when the run was asked to stop. Raises `InferenceInputError` for
+    `{"stopped": True, ...}` when the run was asked to stop. Raises `JobInputError` for
     missing columns, a value of the wrong type, or a target the model cannot have predicted."""
     started = time.perf_counter()
     model = (shared_cache if cache is None else cache).get(spec.model_dir)
     task = model.task
-    target_column = task["target"]["column"]
+    target_column = task.target.column
     whole_file = _featurizes_whole_file(model)
-    source = InputSource(spec.input_path, spec.input_format, model_input_columns(task), None, kept_columns=(target_column,))
+    source = InputSource(spec.input_path, spec.input_format, list(task.model_columns), None, kept_columns=(target_column,))
     source.check()
-    events.log(f"evaluating {task['name']} on {Path(spec.input_path).name}")
+    events.log(f"evaluating {task.name} on {Path(spec.input_path).name}")
     plan = choose_device()
     predictor = BatchPredictor(model, plan, batch_size=spec.batch_size, should_stop=events.should_stop)
     collected = CollectedPredictions()
@@ -71,11 +70,11 @@ def evaluate_model(spec: EvaluationSpec, events: RunEvents, *, cache: ModelCache
         events.log(f"stopped after scoring {collected.rows} rows")
         return {"stopped": True, "rows": collected.rows}
     if not collected.rows:
-        raise InferenceInputError(f"column {target_column!r} (the target) has no values: there is nothing to score")
+        raise JobInputError(f"column {target_column!r} (the target) has no values: there is nothing to score")
     try:
         evaluation = evaluate(task, *collected.joined())
     except ValueError as error:
-        raise InferenceInputError(f"the predictions cannot be scored: {error}") from None
+        raise JobInputError(f"the predictions cannot be scored: {error}") from None
     for name, value in evaluation.metrics.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             events.metric(name, 0, float(value))
@@ -104,7 +103,7 @@ def _featurizes_whole_file(model: IndusModel) -> bool:
         return True
     if isinstance(model.featurizer, RowFeaturizer):
         return False
-    raise InferenceInputError(f"evaluation does not know the featurizer {type(model.featurizer).__name__}")
+    raise JobInputError(f"evaluation does not know the featurizer {type(model.featurizer).__name__}")
 
 
 def _labelled_examples(source: InputSource, model: IndusModel, *, whole_file: bool) -> Iterator[tuple[list[dict], int]]:
@@ -115,7 +114,7 @@ def _labelled_examples(source: InputSource, model: IndusModel, *, whole_file: bo
     for chunk in source.chunks(chunk_rows=CHUNK_ROWS, part_rows=CHUNK_ROWS):
         if chunk.errors:
             # Metrics over the rows that happen to parse would describe some other data set.
-            raise InferenceInputError(first_bad_row(chunk))
+            raise JobInputError(first_bad_row(chunk))
         rows_read = chunk.end_row
         if whole_file:
             tables.append(chunk.table)
@@ -129,7 +128,7 @@ def _featurized(model: IndusModel, table: pa.Table) -> list[dict]:
     try:
         return model.featurize(table)
     except ValueError as error:  # a class the model does not know, a target that is no number...
-        raise InferenceInputError(f"column {model.task['target']['column']!r} (the target): {error}") from None
+        raise JobInputError(f"column {model.task.target.column!r} (the target): {error}") from None
 
 
 def _scored_batch(model: IndusModel, examples: list[dict]) -> tuple:

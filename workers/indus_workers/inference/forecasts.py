@@ -52,6 +52,6 @@ def forecast_table(examples: list[dict], predictions: list[dict], series_name: s
 def _origin_text(origin: str) -> str:
     """Times reach the featurizer as seconds since the epoch (see conform): shown as ISO-8601."""
     try:
-        return datetime.datetime.fromtimestamp(float(origin), tz=datetime.timezone.utc).isoformat()
+        return datetime.datetime.fromtimestamp(float(origin), tz=datetime.UTC).isoformat()
     except ValueError:
         return origin

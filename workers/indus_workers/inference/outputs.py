@@ -3,8 +3,10 @@
 Heads decode to JSON-ready dicts per row (`TaskHead.decode`); this turns them into columns
 whatever the head, a plugin's included: a scalar is a column, a dict is one column per entry
 (`probabilities` -> `p_<label>`, `quantiles` -> `q_<level>`, any other `<key>_<entry>`), a list
-is a list column. Token tags also get their entity spans.
+is a list column. Token tags also get their entity spans. A head that decodes to columns
+(`TaskHead.decode_columns`) has them named the same way, with no per-row work at all.
 """
+import numpy as np
 import pyarrow as pa
 
 from indus_workers.inference.chunks import RowChunk
@@ -70,14 +72,34 @@ def chunk_output_table(
         for position in good_positions:
             prediction = by_position[position]
             prediction["spans"] = bio_spans(prediction["tags"], words[position] or [])
+    return _output_table(chunk, prediction_columns(by_position), id_column=id_column, mark_errors=mark_errors)
+
+
+def columns_output_table(
+    chunk: RowChunk, columns: dict[str, pa.Array], *, id_column: str | None, mark_errors: bool,
+) -> pa.Table:
+    """`chunk_output_table` from the prediction columns of the chunk's good rows (in order, as
+    `BatchPredictor.predict_columns` returns them): bad rows are null in each, by one take."""
+    if chunk.errors:
+        bad = np.zeros(chunk.num_rows, dtype=bool)
+        bad[list(chunk.errors)] = True
+        # Bad rows take a null index, which `take` turns into a null value.
+        indices = pa.array(np.cumsum(~bad) - 1, mask=bad)
+        columns = {name: values.take(indices) for name, values in columns.items()}
+    return _output_table(chunk, columns, id_column=id_column, mark_errors=mark_errors)
+
+
+def _output_table(chunk: RowChunk, predictions: dict[str, pa.Array], *, id_column: str | None, mark_errors: bool) -> pa.Table:
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
     if id_column:
         columns[id_column] = chunk.table.column(id_column)
     else:
-        columns[ROW_COLUMN] = pa.array(range(chunk.first_row, chunk.end_row), type=pa.int64())
-    for name, values in prediction_columns(by_position).items():
+        columns[ROW_COLUMN] = pa.array(np.arange(chunk.first_row, chunk.end_row, dtype=np.int64))
+    for name, values in predictions.items():
         # An id column may be called like a prediction ("label"): the id keeps its name.
         columns[f"predicted_{name}" if name in columns else name] = values
     if mark_errors:
-        columns[ERROR_COLUMN] = pa.array([chunk.errors.get(position) for position in range(chunk.num_rows)], type=pa.string())
+        messages = np.full(chunk.num_rows, None, dtype=object)
+        messages[list(chunk.errors)] = list(chunk.errors.values())
+        columns[ERROR_COLUMN] = pa.array(messages, type=pa.string())
     return pa.table(columns)

@@ -1,11 +1,12 @@
 """A batch-inference job, run inside the worker process.
 
-Stages, each raising `InferenceInputError` for the user's input before any model compute:
+Stages, each raising `JobInputError` for the user's input before any model compute:
   1. the model (from the cache) and the columns it reads; the file's columns and types checked;
   2. with on_bad_rows="fail", one pass over every row checking values (no model compute);
   3. with int8, the quantised copy is checked against full precision on a sample;
-  4. the main pass: chunks read, checked and tokenised one ahead on a background thread,
-     predicted shortest-first in batches, written as parts; resumes after the parts a previous
+  4. the main pass: chunks read, checked and tokenised (into arrays) one ahead on a background
+     thread, predicted shortest-first in batches collated ahead on another, written as parts
+     from the heads' columns; resumes after the parts a previous
      run of the same job completed (forecasting instead keeps each series' latest rows and
      forecasts every series at the end: see `forecasts`);
   5. the parts joined into the output file, atomically;
@@ -19,19 +20,18 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from indus_workers.backbones.base import RowFeaturizer
+from indus.plugins.contract import JobInputError
+from indus_workers.backbones.base import EncodedRows, RowFeaturizer
 from indus_workers.backbones.time_series import WindowFeaturizer
 from indus_workers.devices import choose_device
 from indus_workers.events import RunEvents
 from indus_workers.inference.cache import ModelCache, shared_cache
 from indus_workers.inference.chunks import RowChunk
-from indus_workers.inference.columns import model_input_columns
 from indus_workers.inference.drift import DriftMonitor, numeric_scales_of
-from indus_workers.inference.errors import InferenceInputError
 from indus_workers.inference.explain.requested import requested_explanations
 from indus_workers.inference.final_output import write_final_output
 from indus_workers.inference.forecasts import SeriesTails, forecast_table
-from indus_workers.inference.outputs import chunk_output_table
+from indus_workers.inference.outputs import chunk_output_table, columns_output_table
 from indus_workers.inference.parts import PartStore, file_identity, fingerprint
 from indus_workers.inference.precision import choose_model
 from indus_workers.inference.predictor import BatchPredictor, InferenceStopped, compute_threads
@@ -48,8 +48,7 @@ CHUNK_ROWS = 8192
 @dataclass
 class PreparedChunk:
     chunk: RowChunk
-    good_positions: list[int]
-    examples: list[dict]
+    rows: EncodedRows | None  # the good rows, encoded; None when the chunk has none
 
 
 def run_inference(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache | None = None) -> dict:
@@ -60,10 +59,10 @@ def run_inference(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache |
     cache = shared_cache if cache is None else cache  # not `or`: an empty cache is falsy
     full_model = cache.get(spec.model_dir)
     compute = _compute_for(full_model)
-    columns = model_input_columns(full_model.task)
+    columns = list(full_model.task.model_columns)
     source = InputSource(spec.input_path, spec.input_format, columns, spec.id_column)
     source.check()
-    events.log(f"batch inference of {Path(spec.input_path).name} with {full_model.task['name']}")
+    events.log(f"batch inference of {Path(spec.input_path).name} with {full_model.task.name}")
     chunk_rows = min(CHUNK_ROWS, spec.rows_per_part)
     total_rows = check_every_row(source, chunk_rows) if spec.on_bad_rows == "fail" else None
     plan = choose_device()
@@ -119,7 +118,7 @@ def _compute_for(model: IndusModel):
         return compute_parts
     if isinstance(model.featurizer, WindowFeaturizer):
         return compute_forecasts
-    raise InferenceInputError(f"batch inference does not know the featurizer {type(model.featurizer).__name__}")
+    raise JobInputError(f"batch inference does not know the featurizer {type(model.featurizer).__name__}")
 
 
 def check_every_row(source: InputSource, chunk_rows: int) -> int:
@@ -127,7 +126,7 @@ def check_every_row(source: InputSource, chunk_rows: int) -> int:
     rows = 0
     for chunk in source.chunks(chunk_rows=chunk_rows, part_rows=chunk_rows):
         if chunk.errors:
-            raise InferenceInputError(
+            raise JobInputError(
                 f"{first_bad_row(chunk)} "
                 "(on_bad_rows='mark' predicts the other rows and reports this one in an error column)"
             )
@@ -163,8 +162,7 @@ def prepared_chunks(source: InputSource, model: IndusModel, drift: DriftMonitor,
         drift.add(good_table)
         if chunk.end_row <= first_row:
             continue
-        examples = model.featurize(good_table, inference=True) if good_table.num_rows else []
-        yield PreparedChunk(chunk, chunk.good_positions(), examples)
+        yield PreparedChunk(chunk, model.featurizer.encode_for_inference(good_table) if good_table.num_rows else None)
 
 
 class PartBuffer:
@@ -204,14 +202,17 @@ def compute_parts(
     parts = PartBuffer(store, events, lambda done: done / total_rows if total_rows else source.fraction_read())
     chunks = prepared_chunks(source, model, drift, chunk_rows=chunk_rows, part_rows=spec.rows_per_part, first_row=store.rows_done)
     end_row = store.rows_done
+    mark_errors = spec.on_bad_rows == "mark"
     with Prefetcher(chunks) as prefetched:
         for prepared in prefetched:
             chunk = prepared.chunk
-            predictions = predictor.predict(prepared.examples)
-            table = chunk_output_table(
-                chunk, prepared.good_positions, predictions,
-                id_column=spec.id_column, mark_errors=spec.on_bad_rows == "mark", words_column=words_column,
-            )
+            if words_column:  # token tags: decoded per word, with entity spans
+                predictions = predictor.predict(prepared.rows.examples) if prepared.rows else []
+                table = chunk_output_table(chunk, chunk.good_positions(), predictions, id_column=spec.id_column,
+                                           mark_errors=mark_errors, words_column=words_column)
+            else:
+                columns = predictor.predict_columns(prepared.rows) if prepared.rows else {}
+                table = columns_output_table(chunk, columns, id_column=spec.id_column, mark_errors=mark_errors)
             parts.add(table, bad_rows=len(chunk.errors), end_row=chunk.end_row)
             end_row = chunk.end_row
     parts.flush(end_row)  # the last part, when the input ends inside it

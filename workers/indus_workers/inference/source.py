@@ -3,16 +3,15 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 
+from indus.plugins.contract import Column, JobInputError
 from indus_workers.inference.chunks import RowChunk, concat_chunks
-from indus_workers.inference.columns import InputColumn
 from indus_workers.inference.conform import check_column_types, conform_table
-from indus_workers.inference.errors import InferenceInputError
 from indus_workers.inference.readers import Reader, open_reader
 
 
 class InputSource:
     def __init__(
-        self, path: str, input_format: str, columns: list[InputColumn], id_column: str | None,
+        self, path: str, input_format: str, columns: list[Column], id_column: str | None,
         *, kept_columns: tuple[str, ...] = (),
     ):
         """`columns` are converted to the types the model reads; the id column and
@@ -32,7 +31,7 @@ class InputSource:
         required = [*self.kept_columns, *(column.name for column in self.columns if column.required)]
         missing = [name for name in dict.fromkeys(required) if name not in reader.column_names]
         if missing:
-            raise InferenceInputError(
+            raise JobInputError(
                 f"the input has no column {', '.join(map(repr, missing))} (it has {', '.join(map(repr, reader.column_names))})"
             )
         check_column_types(reader.schema, self.columns)
@@ -57,7 +56,7 @@ class InputSource:
                 pending = [rest] if rest.num_rows else []
                 yield chunk
         if not next_row:
-            raise InferenceInputError("the input file has no rows")
+            raise JobInputError("the input file has no rows")
         if pending:
             yield _joined(pending)
 
@@ -76,4 +75,4 @@ def _joined(chunks: list[RowChunk]) -> RowChunk:
     try:
         return concat_chunks(chunks) if len(chunks) > 1 else chunks[0]
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        raise InferenceInputError(f"a column holds values of different types in different rows: {error}") from None
+        raise JobInputError(f"a column holds values of different types in different rows: {error}") from None

@@ -1,7 +1,7 @@
 """The inference spec: everything a batch-inference job needs, as plain JSON-serialisable data."""
 from dataclasses import asdict, dataclass, fields
 
-from indus_workers.inference.errors import InferenceInputError
+from indus.plugins.contract import JobInputError
 
 INPUT_FORMATS = ("csv", "jsonl", "parquet")
 OUTPUT_FORMATS = ("parquet", "csv", "jsonl")
@@ -33,7 +33,7 @@ class InferenceSpec:
         for name in ("batch_size", "rows_per_part"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise InferenceInputError(f"{name} must be a positive whole number, got {value!r}")
+                raise JobInputError(f"{name} must be a positive whole number, got {value!r}")
         if self.explain is not None:
             _check_explain(self.explain)
 
@@ -50,7 +50,7 @@ class InferenceSpec:
         known = {field.name for field in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InferenceInputError(f"unknown inference spec field(s): {', '.join(unknown)}")
+            raise JobInputError(f"unknown inference spec field(s): {', '.join(unknown)}")
         return cls(**data)
 
     def as_dict(self) -> dict:
@@ -59,20 +59,20 @@ class InferenceSpec:
 
 def _one_of(name: str, value, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise InferenceInputError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        raise JobInputError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
 
 
 def _check_explain(explain: dict) -> None:
     if not isinstance(explain, dict) or len(explain) != 1 or not set(explain) <= {"rows", "top"}:
-        raise InferenceInputError('explain must be {"rows": [row numbers]} or {"top": k}')
+        raise JobInputError('explain must be {"rows": [row numbers]} or {"top": k}')
     rows, top = explain.get("rows"), explain.get("top")
     if rows is not None:
         if not isinstance(rows, list) or not all(isinstance(row, int) and not isinstance(row, bool) and row >= 0 for row in rows):
-            raise InferenceInputError("explain rows must be a list of 0-based row numbers")
+            raise JobInputError("explain rows must be a list of 0-based row numbers")
         wanted = len(set(rows))
     else:
         if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-            raise InferenceInputError(f"explain top must be a positive whole number, got {top!r}")
+            raise JobInputError(f"explain top must be a positive whole number, got {top!r}")
         wanted = top
     if wanted > MAX_EXPLAINED_ROWS:
-        raise InferenceInputError(f"explanations are limited to {MAX_EXPLAINED_ROWS} rows a job; {wanted} were asked for")
+        raise JobInputError(f"explanations are limited to {MAX_EXPLAINED_ROWS} rows a job; {wanted} were asked for")

@@ -13,10 +13,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from indus_workers.training.errors import TrainingInputError
+from indus.plugins.contract import JobInputError
 from indus_workers.events import JsonlRunEvents
 from indus_workers.training.spec import TrainingSpec
-
 
 PR_SET_PDEATHSIG = 1
 _PARENT = os.getppid()
@@ -51,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         outcome = {"ok": True, **train(spec, events)}
         code = 0
-    except TrainingInputError as error:
+    except JobInputError as error:
         outcome, code = {"ok": False, "input_error": True, "error": str(error)}, 2
     except Exception as error:
         traceback.print_exc()

@@ -1,6 +1,8 @@
 """The training spec: everything a run needs, as plain JSON-serialisable data."""
 from dataclasses import asdict, dataclass, field
 
+from indus_workers.task import ModelTask
+
 
 @dataclass
 class Hyperparameters:
@@ -30,7 +32,7 @@ class ComponentSpec:
 
 @dataclass
 class TrainingSpec:
-    task: dict  # the plugin task's as_dict()
+    task: ModelTask  # the plugin's task; JSON carries its as_dict()
     head: ComponentSpec
     backbone: ComponentSpec
     data_path: str  # a local Parquet file
@@ -44,6 +46,7 @@ class TrainingSpec:
         return cls(
             **{
                 **data,
+                "task": ModelTask.from_dict(data["task"]),
                 "head": ComponentSpec(**data["head"]),
                 "backbone": ComponentSpec(**data["backbone"]),
                 "hyperparameters": Hyperparameters(**data["hyperparameters"]),

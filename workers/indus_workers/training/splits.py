@@ -4,7 +4,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-STRATIFIED_KINDS = {"classes", "ordinal"}
+from indus.plugins.contract import TargetKind
+
+STRATIFIED_KINDS = {TargetKind.CLASSES, TargetKind.ORDINAL}
 
 
 @dataclass(frozen=True)

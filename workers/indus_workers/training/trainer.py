@@ -6,6 +6,7 @@ the model (backbone + head), the task's metrics, and callbacks that report to th
 """
 import math
 import os
+from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
@@ -17,15 +18,18 @@ from transformers import EarlyStoppingCallback, PrinterCallback, Trainer, Traine
 from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.trainer_utils import get_last_checkpoint
 
+from indus.plugins.contract import JobInputError, TargetKind
+from indus.plugins.verdict import judge, primary_metric
 from indus_workers.backbones.columns import column_as_floats
+from indus_workers.baselines import classical_baselines, trivial_baseline
 from indus_workers.devices import choose_device
 from indus_workers.evaluation import evaluate
+from indus_workers.events import RunEvents
 from indus_workers.model import IndusModel, build_model, load_model, save_model
 from indus_workers.targets import complete_labels, inverse_frequency_weights
-from indus_workers.training.errors import TrainingInputError
-from indus_workers.events import RunEvents
+from indus_workers.task import ModelTask
 from indus_workers.training.model_card import model_card
-from indus_workers.training.predictions import evaluation_inputs
+from indus_workers.training.predictions import evaluation_inputs, truth_of
 from indus_workers.training.spec import TrainingSpec
 from indus_workers.training.splits import STRATIFIED_KINDS, Splits, split_by_time, split_rows
 
@@ -89,6 +93,34 @@ class RunEventsCallback(TrainerCallback):
             self.events.checkpoint(os.path.join(args.output_dir, f"checkpoint-{state.global_step}"), state.global_step)
 
 
+class StoppingMetric:
+    """What early stopping and the best checkpoint follow, chosen at the first evaluation with
+    the verdict's rule (`primary_metric`): the task's first metric that goes one way and that
+    the target kind computed, with a value, on the validation rows; else the validation loss
+    (lower is better). The validation rows do not change during a run, so neither does the
+    choice; it is logged, and so is a later evaluation where the metric is undefined."""
+
+    def __init__(self, task: ModelTask, events: RunEvents):
+        self.task = task
+        self.events = events
+        self.name: str | None = None
+        self.greater_is_better = False
+
+    def __call__(self, args: TrainingArguments, metrics: dict) -> dict:
+        if self.name is None:
+            chosen = primary_metric(self.task.metrics, metrics)
+            self.name, self.greater_is_better = (chosen[0], chosen[1] > 0) if chosen else ("loss", False)
+            # The Trainer and EarlyStoppingCallback read these at every evaluation.
+            args.metric_for_best_model, args.greater_is_better = self.name, self.greater_is_better
+            why = "" if chosen else f": none of the task's metrics {list(self.task.metrics)} has a value on the validation rows"
+            self.events.log(f"early stopping and the best checkpoint follow validation {self.name} "
+                            f"({'higher' if self.greater_is_better else 'lower'} is better){why}")
+        elif self.name != "loss" and not isinstance(metrics.get(self.name), (int, float)):
+            self.events.log(f"validation {self.name} is undefined at this evaluation: it counts as the worst")
+            metrics[self.name] = -math.inf if self.greater_is_better else math.inf
+        return metrics
+
+
 def _agreed_stop(requested_here: bool) -> bool:
     """Under DDP every process must stop at the same step, or the others wait forever in the
     next all-reduce: the main process decides and tells the rest."""
@@ -99,8 +131,9 @@ def _agreed_stop(requested_here: bool) -> bool:
     return bool(decision.item())
 
 
-class MainProcessEvents:
-    """What the other processes of a DDP group report: nothing; only the main process speaks."""
+class SilentRankEvents:
+    """The events of a DDP rank other than the main one: it reports nothing (the main process
+    speaks for the group) and only asks whether to stop."""
 
     def __init__(self, events: RunEvents):
         self.events = events
@@ -125,7 +158,7 @@ def train(spec: TrainingSpec, events: RunEvents) -> dict:
     hp = spec.hyperparameters
     set_seed(hp.seed)
     if not is_main_process():
-        events = MainProcessEvents(events)
+        events = SilentRankEvents(events)
     table = _read_table(spec)
     model, splits, datasets = _prepare(spec, table)
     if spec.parent_model_dir:
@@ -144,18 +177,28 @@ def train(spec: TrainingSpec, events: RunEvents) -> dict:
 
     events.progress(PROGRESS_SHARE_OF_TRAINING, "testing")
     prediction = trainer.predict(datasets["test"])
-    evaluation = evaluate(task, *evaluation_inputs(task, model.head, prediction.predictions, prediction.label_ids))
+    test_truth, test_predictions = evaluation_inputs(task, model.head, prediction.predictions, prediction.label_ids)
+    evaluation = evaluate(task, test_truth, test_predictions)
     metrics = {f"test_{name}": value for name, value in evaluation.metrics.items()}
     metrics["test_loss"] = float(prediction.metrics["test_loss"])
+    events.progress(PROGRESS_SHARE_OF_TRAINING, "fitting the baselines")
+    # Only the main process writes the result; the other ranks need no baselines.
+    baselines = (_baselines(spec, model, table, splits, datasets, test_truth, test_predictions, events)
+                 if is_main_process() else {"candidates": []})
+    verdict = judge(task.metrics, evaluation.metrics, baselines["candidates"])
+    evaluation.reports["baselines"] = baselines
+    evaluation.reports["verdict"] = verdict
+    events.log(f"verdict: {verdict['title']}" + (f" on {verdict['metric']}" if "metric" in verdict else ""))
     history = [entry for entry in trainer.state.log_history if "eval_loss" in entry]
-    card = model_card(task=task, spec=spec, splits=splits, metrics=metrics, history=history)
+    card = model_card(task=task, spec=spec, splits=splits, metrics=metrics, history=history,
+                      baselines=baselines, verdict=verdict)
     if is_main_process():
         save_model(model, spec.output_dir, backbone_factory=spec.backbone.factory)
         events.progress(1.0, "saved")
     return {
         "metrics": metrics,
         "reports": evaluation.reports,
-        "labels": task["target"].get("labels") or [],
+        "labels": list(task.target.labels),
         "splits": splits.sizes(),
         "history": history,
         "model_card": card,
@@ -167,6 +210,30 @@ def train(spec: TrainingSpec, events: RunEvents) -> dict:
             "padding_share": padding_share(trainer),
         },
     }
+
+
+def _baselines(spec, model, table, splits, datasets, test_truth, test_predictions, events) -> dict:
+    """The trivial and the classical baselines on the model's own splits (see indus_workers.baselines).
+    A baseline that cannot be fitted is reported as skipped: it never costs the trained model."""
+    task = model.task
+    train_truth = truth_of(task, model.head, [example["labels"] for example in datasets["train"].examples])
+    failures = (ValueError, TypeError, KeyError, IndexError, MemoryError)
+    try:
+        trivial = trivial_baseline(task, train_truth=train_truth, test_truth=test_truth,
+                                   model_predictions=test_predictions)
+    except failures as error:
+        events.log(f"trivial baseline skipped: {type(error).__name__}: {error}")
+        trivial = None
+    try:
+        classical = classical_baselines(
+            task, table=table, train_rows=splits.train, train_truth=train_truth, test_rows=splits.test,
+            test_truth=test_truth, test_examples=datasets["test"].examples, model_predictions=test_predictions,
+            seed=spec.hyperparameters.seed,
+        )
+    except failures as error:  # TF-IDF over texts that share no word, say
+        events.log(f"classical baseline skipped: {type(error).__name__}: {error}")
+        classical = {"skipped": f"it could not be fitted ({type(error).__name__}: {error})"}
+    return {**classical, "candidates": [*([trivial] if trivial else []), *classical.get("candidates", [])]}
 
 
 def padding_share(trainer: Trainer) -> float | None:
@@ -187,17 +254,17 @@ def padding_share(trainer: Trainer) -> float | None:
 
 def _read_table(spec: TrainingSpec) -> pa.Table:
     task = spec.task
-    target = task["target"]
-    wanted = {c["name"] for c in task["inputs"]} | {target["column"]}
-    wanted |= {name for name in (task.get("id_column"), target.get("group_column"), target.get("time_column")) if name}
+    target = task.target
+    wanted = {c.name for c in task.inputs} | {target.column}
+    wanted |= {name for name in (task.id_column, target.group_column, target.time_column) if name}
     parquet = pa_parquet.ParquetFile(spec.data_path)
     missing = wanted - set(parquet.schema_arrow.names)
     if missing:
-        raise TrainingInputError(f"the dataset has no column {', '.join(sorted(map(repr, missing)))}")
+        raise JobInputError(f"the dataset has no column {', '.join(sorted(map(repr, missing)))}")
     table = parquet.read(columns=sorted(wanted))
-    table = table.filter(pc.is_valid(table.column(target["column"])))
+    table = table.filter(pc.is_valid(table.column(target.column)))
     if table.num_rows == 0:
-        raise TrainingInputError(f"column {target['column']!r} (the target) is empty")
+        raise JobInputError(f"column {target.column!r} (the target) is empty")
     return table
 
 
@@ -206,29 +273,29 @@ def _prepare(spec: TrainingSpec, table: pa.Table) -> tuple[IndusModel, Splits, d
     target scaling, class weights), and encode every split."""
     hp = spec.hyperparameters
     task = spec.task
-    kind = task["target"]["kind"]
+    kind = task.target.kind
     fractions = {"validation_fraction": hp.validation_fraction, "test_fraction": hp.test_fraction}
-    if kind == "forecast":
+    if kind == TargetKind.FORECAST:
         # Windows, not rows, are the examples: fit on the earliest rows, hold out the latest windows.
         model = _build(spec, task, _earliest_rows(task, table, 1 - hp.validation_fraction - hp.test_fraction))
         examples = model.featurize(table)
         splits = split_by_time([example["origin"] for example in examples], **fractions)
         parts = {name: [examples[i] for i in getattr(splits, name)] for name in ("train", "validation", "test")}
     else:
-        strata = table.column(task["target"]["column"]).to_pylist() if kind in STRATIFIED_KINDS else None
+        strata = table.column(task.target.column).to_pylist() if kind in STRATIFIED_KINDS else None
         splits = split_rows(table.num_rows, seed=hp.seed, strata=strata, **fractions)
         train_rows = table.take(splits.train)
         if hp.class_weighting and kind in STRATIFIED_KINDS:
             task = complete_labels(task, train_rows)
-            task = {**task, "class_weights": inverse_frequency_weights(task, train_rows)}
+            task = replace(task, class_weights=inverse_frequency_weights(task, train_rows))
         model = _build(spec, task, train_rows)
         parts = {name: model.featurize(table.take(getattr(splits, name))) for name in ("train", "validation", "test")}
     if not all(parts.values()):
-        raise TrainingInputError(f"too few rows to split into train, validation and test ({splits.sizes()})")
+        raise JobInputError(f"too few rows to split into train, validation and test ({splits.sizes()})")
     return model, splits, {name: ExampleDataset(examples) for name, examples in parts.items()}
 
 
-def _build(spec: TrainingSpec, task: dict, fit_table: pa.Table) -> IndusModel:
+def _build(spec: TrainingSpec, task: ModelTask, fit_table: pa.Table) -> IndusModel:
     try:
         return build_model(
             task=task,
@@ -238,12 +305,12 @@ def _build(spec: TrainingSpec, task: dict, fit_table: pa.Table) -> IndusModel:
             backbone_options={"max_length": spec.hyperparameters.max_length, **spec.backbone.options},
         )
     except ValueError as error:  # a target value the head cannot encode, say
-        raise TrainingInputError(str(error)) from None
+        raise JobInputError(str(error)) from None
 
 
-def _earliest_rows(task: dict, table: pa.Table, share: float) -> pa.Table:
+def _earliest_rows(task: ModelTask, table: pa.Table, share: float) -> pa.Table:
     """The rows of the first `share` of the time span: what a forecast model may learn from."""
-    order = np.argsort(column_as_floats(table.column(task["target"]["time_column"])), kind="stable")
+    order = np.argsort(column_as_floats(table.column(task.target.time_column)), kind="stable")
     return table.take(np.sort(order[: max(1, int(len(order) * share))]))
 
 
@@ -253,6 +320,7 @@ def _build_trainer(spec: TrainingSpec, model: IndusModel, datasets: dict, events
     on_gpu = plan.device.type == "cuda"
     every_steps = hp.checkpoint_every_steps
     strategy = "steps" if every_steps else "epoch"
+    stopping = StoppingMetric(model.task, events)
     args = TrainingArguments(
         output_dir=spec.checkpoint_dir,
         per_device_train_batch_size=hp.batch_size,
@@ -269,7 +337,7 @@ def _build_trainer(spec: TrainingSpec, model: IndusModel, datasets: dict, events
         logging_steps=every_steps or 500,
         save_total_limit=2,
         load_best_model_at_end=hp.early_stopping_patience > 0,
-        metric_for_best_model="loss",
+        metric_for_best_model="loss",  # until the first evaluation: see StoppingMetric
         greater_is_better=False,
         seed=hp.seed,
         data_seed=hp.seed,
@@ -293,9 +361,9 @@ def _build_trainer(spec: TrainingSpec, model: IndusModel, datasets: dict, events
         eval_dataset=datasets["validation"],
         data_collator=model.collate,
         callbacks=callbacks,
-        compute_metrics=lambda prediction: evaluate(
+        compute_metrics=lambda prediction: stopping(trainer.args, evaluate(
             model.task, *evaluation_inputs(model.task, model.head, prediction.predictions, prediction.label_ids)
-        ).metrics,
+        ).metrics),
     )
     # Progress and metrics go to RunEvents; the Trainer's own printing would only flood logs.
     trainer.remove_callback(PrinterCallback)

@@ -1,6 +1,16 @@
 """What the plugin declares. This module is imported by every Indus process, so it stays
 light: no torch, no data loading; the head is named by its dotted path."""
-from indus.plugins.contract import Column, ColumnType, Head, Modality, Presentation, SampleDataset, Target, TargetKind, Task
+from indus.plugins.contract import (
+    Column,
+    ColumnType,
+    Head,
+    Modality,
+    Presentation,
+    SampleDataset,
+    Target,
+    TargetKind,
+    Task,
+)
 from indus.plugins.hookspecs import hookimpl
 
 ROUTES = ("fast_track", "standard", "investigate")

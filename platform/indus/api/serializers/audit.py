@@ -7,4 +7,4 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = ["id", "created_at", "actor_username", "action", "object_type", "object_id", "summary",
-                  "ip_address", "user_agent"]
+                  "token_prefix", "ip_address", "user_agent"]

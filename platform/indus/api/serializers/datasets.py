@@ -1,9 +1,8 @@
 from rest_framework import serializers
 
 from indus.api.serializers.common import InputSerializer, UsernameField
-from indus.datasets.models import Dataset, DatasetVersion
-
-MAX_PREVIEW_ROWS = 100
+from indus.datasets.models import Dataset, DatasetVersion, DatasetVersionPreview
+from indus.datasets.selectors import dataset_version_tasks
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -29,11 +28,16 @@ class ColumnSerializer(serializers.Serializer):
 class DatasetVersionSerializer(serializers.ModelSerializer):
     columns = ColumnSerializer(many=True, read_only=True)
     created_by = UsernameField()
+    tasks = serializers.SerializerMethodField(help_text="the tasks its data was checked against and fits, "
+                                                        "in the order it was imported for them")
 
     class Meta:
         model = DatasetVersion
         fields = ["id", "number", "sha256", "source", "source_name", "row_count", "size_bytes", "columns",
-                  "import_job", "created_by", "created_at"]
+                  "tasks", "import_job", "created_by", "created_at"]
+
+    def get_tasks(self, version) -> list[str]:
+        return dataset_version_tasks(version=version)
 
 
 class DatasetVersionDetailSerializer(DatasetVersionSerializer):
@@ -47,10 +51,12 @@ class DatasetVersionDetailSerializer(DatasetVersionSerializer):
 class DatasetPreviewSerializer(serializers.Serializer):
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.DictField(), help_text="the first rows, column: value")
+    truncated = serializers.BooleanField(help_text="true if long values were cut (to 1,000 characters) or rows "
+                                                   "left out to keep the preview within INDUS_PREVIEW_MAX_BYTES")
 
 
 class PreviewQuerySerializer(serializers.Serializer):
-    rows = serializers.IntegerField(min_value=1, max_value=MAX_PREVIEW_ROWS, default=20)
+    rows = serializers.IntegerField(min_value=1, max_value=DatasetVersionPreview.MAX_ROWS, default=20)
 
 
 class DatasetUploadSerializer(InputSerializer):
@@ -74,3 +80,6 @@ class DatasetFromSqlSerializer(InputSerializer):
     task = serializers.CharField(required=False, allow_null=True, default=None)
     timeout_seconds = serializers.IntegerField(required=False, allow_null=True, default=None,
                                                help_text="stop the query after this long")
+    keep_credentials = serializers.BooleanField(
+        default=False, help_text="keep the URL (encrypted) after the import ends, so that you can retry it; "
+                                 "by default it is deleted")

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from indus.api.serializers.common import UsernameField
 from indus.jobs.models import Job, JobEvent
+from indus.jobs.selectors import job_spec
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -31,8 +32,15 @@ class MetricPointSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True, help_text="null for a NaN or infinite value")
 
 
+class CurrentSpecField(serializers.DictField):
+    """The job's spec in its kind's current version, however old the row."""
+
+    def get_attribute(self, job: Job) -> dict:
+        return job_spec(job=job)
+
+
 class JobDetailSerializer(JobSerializer):
-    spec = serializers.DictField(read_only=True)
+    spec = CurrentSpecField(read_only=True)
     result = serializers.DictField(read_only=True, allow_null=True)
     events = JobEventSerializer(many=True, read_only=True)
     metrics = serializers.SerializerMethodField()

@@ -2,7 +2,7 @@
 from rest_framework import serializers
 
 from indus.plugins.manager import get_registry
-
+from indus.training.hyperparameters import defaults
 
 
 def names():
@@ -18,6 +18,7 @@ class PluginSerializer(serializers.Serializer):
     loaded = serializers.BooleanField()
     errors = names()
     tasks = names()
+    templates = names()
     heads = names()
     backbones = names()
     samples = names()
@@ -34,14 +35,38 @@ class TaskSerializer(serializers.Serializer):
     metrics = names()
 
 
+class TemplateSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    modality = serializers.CharField()
+    target_kind = serializers.CharField()
+    input_types = names()
+    head = serializers.CharField()
+    backbone = serializers.CharField()
+    metrics = names()
+
+
 class TaskDetailSerializer(TaskSerializer):
     contract = serializers.DictField(
         source="as_dict", help_text="the whole task declaration: inputs, target, presentation..."
     )
     samples = serializers.SerializerMethodField(help_text="sample datasets made for this task")
 
+    hyperparameter_defaults = serializers.SerializerMethodField(
+        help_text="backbone name: every hyperparameter's default for this task on that backbone "
+        "(the table's, the backbone family's, then the task's own), for each backbone that reads its data"
+    )
+
     def get_samples(self, task) -> list[str]:
         return [sample.name for sample in get_registry().samples_for_task(task.name)]
+
+    def get_hyperparameter_defaults(self, task) -> dict:
+        return {
+            backbone.name: defaults(backbone=backbone, task=task)
+            for backbone in sorted(get_registry().backbones.values(), key=lambda b: b.name)
+            if task.modality in backbone.modalities
+        }
 
 
 class HeadSerializer(serializers.Serializer):
@@ -59,6 +84,12 @@ class BackboneSerializer(serializers.Serializer):
     modalities = names()
     parameter_count = serializers.IntegerField()
     max_length = serializers.IntegerField()
+    hyperparameter_defaults = serializers.SerializerMethodField(
+        help_text="every hyperparameter's default on this backbone: the table's, refined by the backbone's family"
+    )
+
+    def get_hyperparameter_defaults(self, backbone) -> dict:
+        return defaults(backbone=backbone)
 
 
 class SampleSerializer(serializers.Serializer):

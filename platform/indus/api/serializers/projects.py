@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
 from indus.api.serializers.common import InputSerializer
-
 from indus.tenancy.models import Membership, Project, Role
 
 

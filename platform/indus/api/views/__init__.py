@@ -1,2 +1,2 @@
-"""API views, one module per resource; thin: they check input, call a service or selector,
-record changes in the audit log and shape the response."""
+"""API views, one module per resource; thin: they check input, call a service or selector
+(the services record changes in the audit log) and shape the response."""

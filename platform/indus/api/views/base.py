@@ -6,11 +6,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from indus.api.audit import record_change
 from indus.api.errors import PayloadTooLarge
 from indus.api.idempotency import submit_once
 from indus.api.permissions import HasProjectRole
 from indus.api.serializers.jobs import JobDetailSerializer
+from indus.core.request_bodies import body_too_large_message
 from indus.tenancy.models import Role
 from indus.tenancy.selectors import project_for_member, user_role_in_project
 
@@ -26,9 +26,7 @@ class ApiView(GenericAPIView):
         declared = request.META.get("CONTENT_LENGTH") or "0"
         limit = self.max_body_bytes()
         if declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(
-                f"the request body is {int(declared)} bytes; this endpoint takes at most {limit}",
-            )
+            raise PayloadTooLarge(body_too_large_message(int(declared), limit))
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -75,10 +73,7 @@ class ProjectScopedView(ApiView):
             raise NotFound(f"no {noun} {described} in project {self.project.slug}")
         return found
 
-    def audit(self, action: str, target, summary: dict | None = None) -> None:
-        record_change(self.request, action, target, project=self.project, summary=summary)
-
-    def submit_job(self, serializer_class, make_job, *, action: str, summary=None) -> Response:
+    def submit_job(self, serializer_class, make_job) -> Response:
         """Validate the body with `serializer_class`, then `make_job(serializer)`, once per
         Idempotency-Key (validation runs inside, so a refused request frees its key)."""
 
@@ -88,11 +83,9 @@ class ProjectScopedView(ApiView):
             return make_job(serializer)
 
         job, replayed = submit_once(request=self.request, project=self.project, submit=submit)
-        return self.job_response(job, action=action, replayed=replayed, summary=summary)
+        return self.job_response(job, replayed=replayed)
 
-    def job_response(self, job, *, action: str, summary: dict | None = None, replayed: bool = False) -> Response:
+    def job_response(self, job, *, replayed: bool = False) -> Response:
         """The response of every endpoint that makes a job: 201 with the job (200 when an
-        Idempotency-Key replays an earlier request, which is not audited again)."""
-        if not replayed:
-            self.audit(action, job, {"kind": job.kind, **(summary or {})})
+        Idempotency-Key replays an earlier request, which made the job and its audit entry)."""
         return Response(JobDetailSerializer(job).data, status=200 if replayed else 201)

@@ -22,12 +22,10 @@ from indus.api.serializers.datasets import (
 )
 from indus.api.serializers.jobs import JobDetailSerializer
 from indus.api.views.base import ProjectScopedView
+from indus.core.request_bodies import upload_body_limit
 from indus.datasets.models import Dataset, DatasetVersion
 from indus.datasets.selectors import dataset_list, dataset_version_list, dataset_version_preview
 from indus.datasets.services import dataset_create, dataset_generate_sample, dataset_import_sql, dataset_upload
-
-# A multipart body carries the file and a little more: its boundaries and the other fields.
-MULTIPART_ALLOWANCE = 1024**2
 
 
 class DatasetListView(ListModelMixin, ProjectScopedView):
@@ -48,7 +46,6 @@ class DatasetListView(ListModelMixin, ProjectScopedView):
         serializer = DatasetCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         dataset = dataset_create(project=self.project, created_by=request.user, **serializer.validated_data)
-        self.audit("dataset.create", dataset, {"name": dataset.name})
         return Response(DatasetSerializer(self.visible_queryset().get(pk=dataset.pk)).data, status=201)
 
 
@@ -76,7 +73,7 @@ class DatasetUploadView(DatasetScopedView):
     serializer_class = DatasetUploadSerializer
 
     def max_body_bytes(self) -> int:
-        return settings.INDUS_MAX_UPLOAD_BYTES + MULTIPART_ALLOWANCE
+        return upload_body_limit()
 
     @extend_schema(summary="Upload a file (CSV, JSON Lines, Parquet) as a new version",
                    request={"multipart/form-data": DatasetUploadSerializer}, responses={201: JobDetailSerializer})
@@ -91,15 +88,13 @@ class DatasetUploadView(DatasetScopedView):
                 field="file",
             )
         job = dataset_upload(dataset=dataset, created_by=request.user, **data)
-        return self.job_response(job, action="dataset.upload",
-                                 summary={"dataset": dataset.name, "file": job.spec["original_name"]})
+        return self.job_response(job)
 
 
 class DatasetJobView(DatasetScopedView):
     """POST: queue the job that makes a new version of the dataset, once per Idempotency-Key.
     `make_version` is the service: (dataset=, created_by=, **the body's fields) -> Job."""
 
-    action: str
     make_version: staticmethod
 
     def post(self, request, project_slug, dataset_id):
@@ -107,7 +102,6 @@ class DatasetJobView(DatasetScopedView):
         return self.submit_job(
             self.serializer_class,
             lambda valid: self.make_version(dataset=dataset, created_by=request.user, **valid.validated_data),
-            action=self.action, summary={"dataset": dataset.name},
         )
 
 
@@ -121,14 +115,12 @@ def _job_schema(summary: str):
 @_job_schema("Make a new version from a plugin's sample generator (a `sample` job)")
 class DatasetFromSampleView(DatasetJobView):
     serializer_class = DatasetFromSampleSerializer
-    action = "dataset.from_sample"
     make_version = staticmethod(dataset_generate_sample)
 
 
 @_job_schema("Make a new version from a read-only SQL query (an `sql_import` job)")
 class DatasetFromSqlView(DatasetJobView):
     serializer_class = DatasetFromSqlSerializer
-    action = "dataset.from_sql"
     make_version = staticmethod(dataset_import_sql)
 
 

@@ -9,7 +9,7 @@ from indus.api import idempotency
 from indus.api.downloads import DownloadNegotiation
 from indus.api.filters import JobFilter
 from indus.api.renderers import JSONRenderer
-from indus.api.serializers.job_submissions import JOB_SUBMISSIONS
+from indus.api.serializers.job_submissions import job_submissions
 from indus.api.serializers.jobs import JobDetailSerializer, JobSerializer
 from indus.api.views.base import ProjectScopedView
 from indus.core.errors import field_error
@@ -41,21 +41,21 @@ class JobListView(ListModelMixin, JobView):
     @extend_schema(
         summary="Submit a job; `kind` says which (fine_tune, ...)",
         request=PolymorphicProxySerializer(
-            component_name="JobSubmission", serializers=JOB_SUBMISSIONS, resource_type_field_name="kind"
+            component_name="JobSubmission", serializers=job_submissions, resource_type_field_name="kind"
         ),
         parameters=[idempotency.PARAMETER],
         responses={201: JobDetailSerializer, 200: JobDetailSerializer},
     )
     def post(self, request, project_slug):
         kind = request.data.get("kind") if isinstance(request.data, dict) else None
-        submission = JOB_SUBMISSIONS.get(kind) if isinstance(kind, str) else None
+        submissions = job_submissions()
+        submission = submissions.get(kind) if isinstance(kind, str) else None
         if submission is None:
-            raise field_error("kind", f"give the job kind, one of: {', '.join(sorted(JOB_SUBMISSIONS))}",
+            raise field_error("kind", f"give the job kind, one of: {', '.join(sorted(submissions))}",
                               code="unknown_kind")
         return self.submit_job(
             submission,
             lambda valid: valid.submit(project=self.project, user=request.user),
-            action="job.submit",
         )
 
 
@@ -73,7 +73,6 @@ class JobCancelView(JobView):
     @extend_schema(summary="Cancel a job (a running one stops at its next check)", request=None)
     def post(self, request, project_slug, job_id):
         job = job_cancel(job=self.job)
-        self.audit("job.cancel", job, {"kind": job.kind, "state": job.state})
         return Response(JobDetailSerializer(job).data)
 
 
@@ -84,7 +83,7 @@ class JobRetryView(JobView):
                    responses={201: JobDetailSerializer})
     def post(self, request, project_slug, job_id):
         job = job_retry(job=self.job, created_by=request.user)
-        return self.job_response(job, action="job.retry", summary={"retry_of": self.job.pk})
+        return self.job_response(job)
 
 
 class JobPredictionsView(JobView):

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 
-from indus.api.downloads import DownloadNegotiation, zip_folder_response
+from indus.api.downloads import DownloadNegotiation
 from indus.api.filters import RegisteredModelFilter
 from indus.api.renderers import JSONRenderer
 from indus.api.serializers.models import (
@@ -16,6 +16,7 @@ from indus.api.serializers.models import (
     RegisteredModelSerializer,
 )
 from indus.api.views.base import ProjectScopedView
+from indus.core.zip_download import zip_folder_response
 from indus.registry.models import ModelAlias, ModelVersion, RegisteredModel
 from indus.registry.selectors import model_alias_list, model_version_list, registered_model_list
 from indus.registry.services import model_alias_delete, model_alias_set
@@ -114,15 +115,18 @@ class AliasDetailView(AliasView):
     def put(self, request, project_slug, model_id, name):
         serializer = AliasSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        number = serializer.validated_data["version"]
+        data = serializer.validated_data
         version = self.scoped_object(model_version_list(model=self.model), f"version of model {self.model.name!r} numbered",
-                                     number=number)
-        alias = model_alias_set(version=version, name=name)
-        self.audit("model_alias.set", self.model, {"model": self.model.name, "alias": name, "version": number})
+                                     number=data["version"])
+        canary = None
+        if data["canary_version"] is not None:
+            canary = self.scoped_object(model_version_list(model=self.model), f"version of model {self.model.name!r} numbered",
+                                        number=data["canary_version"])
+        alias = model_alias_set(version=version, name=name, canary_version=canary, canary_percent=data["canary_percent"],
+                                force=data["force"])
         return Response(ModelAliasSerializer(alias).data)
 
     @extend_schema(summary="Remove an alias", responses={204: None})
     def delete(self, request, project_slug, model_id, name):
         model_alias_delete(model=self.model, name=name)
-        self.audit("model_alias.delete", self.model, {"model": self.model.name, "alias": name})
         return Response(status=204)

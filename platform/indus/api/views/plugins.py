@@ -11,6 +11,7 @@ from indus.api.serializers.plugins import (
     SampleSerializer,
     TaskDetailSerializer,
     TaskSerializer,
+    TemplateSerializer,
 )
 from indus.api.views.base import ApiView
 from indus.plugins.manager import get_registry
@@ -39,6 +40,8 @@ def registry_list_view(attribute: str, serializer, summary: str) -> type[Registr
 
 PluginListView = registry_list_view("plugins", PluginSerializer, "List installed plugins, with their load errors")
 TaskListView = registry_list_view("tasks", TaskSerializer, "List the tasks the loaded plugins provide")
+TemplateListView = registry_list_view(
+    "templates", TemplateSerializer, "List the task templates a binding maps onto a table's own columns")
 HeadListView = registry_list_view("heads", HeadSerializer, "List task heads")
 BackboneListView = registry_list_view("backbones", BackboneSerializer, "List backbones")
 SampleListView = registry_list_view("samples", SampleSerializer, "List sample datasets")

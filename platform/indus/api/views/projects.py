@@ -2,7 +2,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 
-from indus.api.audit import record_change
 from indus.api.serializers.projects import (
     MemberAddSerializer,
     MemberRoleSerializer,
@@ -34,7 +33,6 @@ class ProjectListView(ListModelMixin, ApiView):
         serializer = ProjectCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         project = project_create(owner=request.user, **serializer.validated_data)
-        record_change(request, "project.create", project, project=project, summary={"slug": project.slug})
         project.my_role = Role.OWNER
         return Response(ProjectSerializer(project).data, status=201)
 
@@ -59,9 +57,6 @@ class MemberView(ProjectScopedView):
     def visible_queryset(self):
         return membership_list(project=self.project)
 
-    def audit_member(self, action: str, membership: Membership) -> None:
-        self.audit(action, membership.user, {"username": membership.user.username, "role": membership.role})
-
 
 class MemberListView(ListModelMixin, MemberView):
     @extend_schema(summary="List the project's members")
@@ -73,7 +68,6 @@ class MemberListView(ListModelMixin, MemberView):
         serializer = MemberAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = membership_add(project=self.project, **serializer.validated_data)
-        self.audit_member("member.add", membership)
         return Response(MemberSerializer(membership).data, status=201)
 
 
@@ -86,12 +80,10 @@ class MemberDetailView(MemberView):
         serializer = MemberRoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = membership_change_role(membership=self.membership(username), **serializer.validated_data)
-        self.audit_member("member.change_role", membership)
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(summary="Remove a member", responses={204: None})
     def delete(self, request, project_slug, username):
         membership = self.membership(username)
         membership_remove(membership=membership)
-        self.audit_member("member.remove", membership)
         return Response(status=204)

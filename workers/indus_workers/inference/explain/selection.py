@@ -14,14 +14,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pa_parquet
 
+from indus.plugins.contract import Task
 from indus_workers.inference.explain.target import ExplanationUnsupported
 from indus_workers.inference.source import InputSource
 
 
-def score_column(schema: pa.Schema, task: dict) -> str | list[str]:
+def score_column(schema: pa.Schema, task: Task) -> str | list[str]:
     """The output column(s) a row's score comes from; a list means the largest of them."""
     names = schema.names
-    positive = (task.get("presentation") or {}).get("positive_label")
+    positive = task.presentation.positive_label
     if positive and f"p_{positive}" in names:
         return f"p_{positive}"
     for name in ("score", "value"):
@@ -46,7 +47,7 @@ def row_scores(table: pa.Table, source: str | list[str]) -> np.ndarray:
     return np.asarray(values.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def top_scoring_rows(part_paths: list[Path], first_rows: list[int], task: dict, k: int) -> list[int]:
+def top_scoring_rows(part_paths: list[Path], first_rows: list[int], task: Task, k: int) -> list[int]:
     """The row numbers of the k highest scores over all parts, highest first."""
     best: list[tuple[float, int]] = []  # a min-heap of (score, -row): ties go to the earlier row
     for path, first_row in zip(part_paths, first_rows, strict=True):

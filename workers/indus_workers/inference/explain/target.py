@@ -13,7 +13,6 @@ import torch
 
 from indus_workers.model import IndusModel
 
-
 # Probabilities are float32: log-odds are taken of probabilities clamped this far from 0 and 1.
 PROBABILITY_FLOOR = 1e-7
 
@@ -33,7 +32,7 @@ def explained_output(model: IndusModel, predictions: dict[str, torch.Tensor], ch
         return predictions["quantiles"][:, _median_index(model)]
     if "scores" in predictions:
         return predictions["scores"][:, 0]
-    raise ExplanationUnsupported(f"a {model.task['target']['kind']} prediction has no single output to explain")
+    raise ExplanationUnsupported(f"a {model.task.target.kind} prediction has no single output to explain")
 
 
 def _median_index(model: IndusModel) -> int:

@@ -73,7 +73,7 @@ def token_attributions(model: IndusModel, batch: dict[str, torch.Tensor], chosen
     for row in range(batch["input_ids"].shape[0]):
         real = batch["attention_mask"][row].bool()  # the row without its padding
 
-        def row_of(name: str) -> torch.Tensor:
+        def row_of(name: str, row: int = row, real: torch.Tensor = real) -> torch.Tensor:  # bound to this row
             values = batch[name][row : row + 1]
             return values[:, real] if name in per_token_inputs else values
 

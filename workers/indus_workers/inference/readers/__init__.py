@@ -6,7 +6,7 @@ output can still hold every input row exactly once.
 """
 from pathlib import Path
 
-from indus_workers.inference.errors import InferenceInputError
+from indus.plugins.contract import JobInputError
 from indus_workers.inference.readers.base import RawBlock, Reader
 from indus_workers.inference.readers.csv import CsvReader
 from indus_workers.inference.readers.jsonl import JsonLinesReader
@@ -18,10 +18,10 @@ __all__ = ["RawBlock", "Reader", "open_reader"]
 
 
 def open_reader(path: str, input_format: str, wanted_columns: list[str]) -> Reader:
-    """A reader of `wanted_columns` (those the file has); raises InferenceInputError for a file
+    """A reader of `wanted_columns` (those the file has); raises JobInputError for a file
     that is missing, empty or not in the format."""
     if not Path(path).is_file():
-        raise InferenceInputError(f"the input file {path} does not exist")
+        raise JobInputError(f"the input file {path} does not exist")
     if Path(path).stat().st_size == 0:
-        raise InferenceInputError("the input file is empty")
+        raise JobInputError("the input file is empty")
     return READERS[input_format](path, wanted_columns)

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from indus_workers.inference.errors import InferenceInputError
+from indus.plugins.contract import JobInputError
 
 
 @dataclass
@@ -31,7 +31,7 @@ def read_errors_as_input_errors(path: str, format_name: str):
     try:
         yield
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as error:
-        raise InferenceInputError(f"{Path(path).name} cannot be read as {format_name}: {error}") from None
+        raise JobInputError(f"{Path(path).name} cannot be read as {format_name}: {error}") from None
 
 
 def with_columns(table: pa.Table, names: list[str]) -> pa.Table:

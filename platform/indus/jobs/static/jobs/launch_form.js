@@ -1,10 +1,10 @@
-// The fine-tune form is built from the chosen task: choosing a project or a task reloads it
-// (GET ?project=&task=) so the fields fit that task.
+// The fine-tune form is built from the chosen task: choosing a project, a task or a backbone
+// reloads it (GET ?project=&task=&backbone=) so the fields and the defaults fit that choice.
 (function () {
   "use strict";
   function reload(form) {
     var params = new URLSearchParams();
-    ["project", "task"].forEach(function (name) {
+    ["project", "task", "backbone"].forEach(function (name) {
       var field = form.elements[name];
       if (field && field.value) params.set(name, field.value);
     });
@@ -14,7 +14,7 @@
     var form = document.getElementById("launch-form");
     var load = document.getElementById("load-task");
     if (!form || !load) return;
-    ["id_project", "id_task"].forEach(function (id) {
+    ["id_project", "id_task", "id_backbone"].forEach(function (id) {
       var select = document.getElementById(id);
       if (select) select.addEventListener("change", function () { reload(form); });
     });

@@ -13,13 +13,17 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--name", default="command line")
         parser.add_argument("--days", type=int, default=None, help="days until it expires")
+        parser.add_argument("--can-create-tokens", action="store_true",
+                            help="let the token create tokens itself (revoking it revokes those too)")
 
-    def handle(self, *args, username, name, days, **options):
+    def handle(self, *args, username, name, days, can_create_tokens, **options):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"there is no user {username!r}")
         try:
-            token, secret = api_token_create(user=user, name=name, expires_in_days=days)
+            token, secret = api_token_create(
+                user=user, name=name, expires_in_days=days, can_create_tokens=can_create_tokens
+            )
         except ValidationError as error:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from None
         self.stderr.write(f"token {token.prefix} for {username}, expires {token.expires_at:%Y-%m-%d}")

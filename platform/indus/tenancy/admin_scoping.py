@@ -96,8 +96,9 @@ class ProjectScopedAdmin(admin.ModelAdmin):
         return self._allowed(request, self.delete_role, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # A new row may only point into projects where the user may write.
-        if db_field.related_model is Project:
+        # A new row may only point into projects where the user may write. (Rows nobody adds,
+        # add_role None, are only shown: their form offers no choice.)
+        if db_field.related_model is Project and self.add_role is not None:
             kwargs["queryset"] = projects_where(request.user, self.add_role)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -13,12 +13,12 @@ class IndusAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Imported here: this module is loaded while apps are still loading, before auth's models.
-        from indus.core.admin_scoping import MemberAuthenticationForm
+        from indus.tenancy.admin_scoping import MemberAuthenticationForm
 
         self.login_form = MemberAuthenticationForm
 
     def has_permission(self, request):
-        from indus.core.admin_scoping import may_use_admin
+        from indus.tenancy.admin_scoping import may_use_admin
 
         return may_use_admin(request.user)
 
@@ -63,4 +63,4 @@ class IndusAdminSite(admin.AdminSite):
 
 
 class IndusAdminConfig(AdminConfig):
-    default_site = "indus.core.admin_site.IndusAdminSite"
+    default_site = "indus.tenancy.admin_site.IndusAdminSite"

@@ -3,7 +3,7 @@ import pyarrow as pa
 import pytest
 
 from indus.plugins.contract import Column, ColumnType, Modality, Target, TargetKind, Task
-from indus.plugins.validation import ERROR, WARNING, validate_table
+from indus.plugins.dataset_validation import ERROR, WARNING, validate_table
 
 LOANS = Task(
     name="bank.loans", title="Loans", description="", modality=Modality.TEXT_TABULAR,

@@ -1,0 +1,193 @@
+"""Online serving: dynamic batching against one forward per request, over loopback.
+
+Two models fine-tuned by the platform's runtime, as a job would: MiniLM on the retail plugin's
+support messages (text; requests are other messages of the sample, median 16 words, as a chat
+or ticket system sends them one at a time) and the tabular MLP on the finance plugin's card
+transactions. Each is
+registered in a throwaway platform (its own SQLite database and artifact folder) under the
+`production` alias, and served by `manage.py serve`, the real serving process, over loopback.
+
+- text: 32 concurrent clients, each sending single-row requests on its own kept-alive
+  connection, against the same server twice: with dynamic batching (the settings' batch size
+  and wait), and with `--max-batch-rows 1` (one forward per request, what a plain model server
+  does). Throughput and p50 / p99 latency of each, and the ratio;
+- tabular: one client, one row at a time, its end-to-end latency (p50, p99).
+
+    python -m bench.serving [--seconds 20] [--clients 32]
+"""
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.client import HTTPConnection
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Platform:
+    """A throwaway platform: migrated database, a user with a token, a project, and models."""
+
+    def __init__(self, var_dir: Path):
+        self.env = {**{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")},
+                    "INDUS_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "indus.settings", "CUDA_VISIBLE_DEVICES": ""}
+        os.environ.update(self.env)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        from django.contrib.auth import get_user_model
+
+        from indus.tenancy.services import api_token_create, project_create
+
+        user = get_user_model().objects.create_user(username="bench", password="not-used-by-tokens")
+        self.project = project_create(slug="bench", name="Benchmark", owner=user)
+        self.token = api_token_create(user=user, name="bench")[1]
+
+    def register(self, name: str, folder: Path, task: str) -> None:
+        from indus.core.storage import store_folder
+        from indus.registry.services import model_alias_set, model_version_create, registered_model_get_or_create
+
+        model = registered_model_get_or_create(project=self.project, name=name, task=task)
+        version = model_version_create(model=model, artifact_path=store_folder(folder, f"models/bench/{name}"))
+        model_alias_set(version=version, name="production", force=True)
+
+
+class Server:
+    def __init__(self, platform: Platform, log: Path, *options: str):
+        self.port = free_port()
+        self.log = log.open("ab")
+        self.process = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(self.port), *options],
+                                        cwd=REPO, env=platform.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                connection = HTTPConnection("127.0.0.1", self.port, timeout=2)
+                connection.request("GET", "/v2/health/ready")
+                if connection.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"the serving process did not start; see {log}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def post(connection: HTTPConnection, path: str, body: bytes, token: str) -> tuple[int, dict]:
+    connection.request("POST", path, body=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def load(port: int, token: str, path: str, rows: list[dict], *, clients: int, seconds: float, warm_up: float = 3.0) -> dict:
+    """`clients` threads, each sending one row per request back to back; latencies of the
+    requests sent after the warm-up, until `seconds` later."""
+    bodies = [json.dumps({"rows": [row]}).encode() for row in rows]
+    started = time.monotonic()
+    measure_from, measure_to = started + warm_up, started + warm_up + seconds
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    failures = [0] * clients
+
+    def client(index: int) -> None:
+        connection = HTTPConnection("127.0.0.1", port, timeout=60)
+        sent = index
+        while (now := time.monotonic()) < measure_to:
+            before = time.perf_counter()
+            status, _ = post(connection, path, bodies[sent % len(bodies)], token)
+            elapsed = time.perf_counter() - before
+            sent += clients
+            if now >= measure_from:
+                if status == 200:
+                    latencies[index].append(elapsed)
+                else:
+                    failures[index] += 1
+
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = np.array([latency for own in latencies for latency in own])
+    return {"requests_per_second": len(every) / seconds, "p50_ms": 1000 * float(np.percentile(every, 50)),
+            "p99_ms": 1000 * float(np.percentile(every, 99)), "requests": len(every), "failed": sum(failures)}
+
+
+def trained(platform: Platform, work: Path) -> tuple[list[dict], list[dict]]:
+    """The two models trained and registered; rows to send to each."""
+    from bench.inference import SAMPLE as TEXT_SAMPLE
+    from bench.inference import TASK as TEXT_TASK
+    from bench.inference import TRAINING
+    from bench.support import train_on_platform
+    from indus.plugins.contract import resolve_factory
+    from indus.plugins.manager import build_registry
+
+    registry = build_registry()
+    messages = resolve_factory(registry.samples[TEXT_SAMPLE].generator)
+    train_on_platform(TEXT_TASK, messages(rows=1200, seed=1), work / "text", epochs=1, **{**TRAINING, "max_length": 64})
+    platform.register("support", work / "text" / "model", TEXT_TASK)
+    transactions = resolve_factory(registry.samples["finance.card_transactions"].generator)(rows=2000, seed=1)
+    tabular_task = registry.tasks["finance.fraud_detection"]
+    train_on_platform("finance.fraud_detection", transactions, work / "tabular", epochs=3, backbone="tabular_mlp",
+                      **{**TRAINING, "max_length": 32})
+    platform.register("fraud", work / "tabular" / "model", "finance.fraud_detection")
+    inputs = [column.name for column in tabular_task.model_columns]
+    text_rows = [{"message": text} for text in messages(rows=2000, seed=2).column("message").to_pylist()]
+    tabular_rows = transactions.select(inputs).slice(0, 500).to_pylist()
+    return text_rows, tabular_rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds of each load run")
+    parser.add_argument("--clients", type=int, default=32)
+    args = parser.parse_args()
+    from bench.report import print_table
+
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        platform = Platform(scratch / "var")
+        text_rows, tabular_rows = trained(platform, scratch / "work")
+        text_path, tabular_path = "/projects/bench/models/support/predict", "/projects/bench/models/fraud/predict"
+        results = {}
+        for name, options in (("dynamic batching", ()), ("one forward per request", ("--max-batch-rows", "1"))):
+            server = Server(platform, scratch / f"serve-{len(results)}.log", *options)
+            try:
+                results[name] = load(server.port, platform.token, text_path, text_rows, clients=args.clients, seconds=args.seconds)
+                if not results.get("tabular") and name == "dynamic batching":
+                    results["tabular"] = load(server.port, platform.token, tabular_path, tabular_rows, clients=1,
+                                              seconds=min(args.seconds, 10))
+            finally:
+                server.stop()
+    batched, single, tabular = results["dynamic batching"], results["one forward per request"], results["tabular"]
+    print_table(
+        f"Serving MiniLM (support intents), {args.clients} concurrent clients, one row per request, loopback, CPU",
+        ["", "requests/s", "p50 ms", "p99 ms", "failed"],
+        [[name, result["requests_per_second"], result["p50_ms"], result["p99_ms"], result["failed"]]
+         for name, result in (("dynamic batching", batched), ("one forward per request", single))],
+    )
+    print(f"dynamic batching vs one forward per request: {batched['requests_per_second'] / single['requests_per_second']:.2f}x "
+          f"throughput, p99 {batched['p99_ms']:.0f} ms vs {single['p99_ms']:.0f} ms")
+    print(f"tabular (fraud detection, MLP), one client, one row per request: p50 {tabular['p50_ms']:.1f} ms, "
+          f"p99 {tabular['p99_ms']:.1f} ms, {tabular['requests_per_second']:.0f} requests/s, {tabular['failed']} failed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""The serving runtime's parts on their own: the batcher, the canary split, the memory budget."""
+import asyncio
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from indus_workers.inference.cache import ModelCache, model_bytes
+from indus_workers.serving.batching import DynamicBatcher, QueueFull, RequestTimedOut
+from indus_workers.serving.canary import CanarySplit
+
+
+def run(coroutine):
+    """The coroutine on an event loop of its own thread: Playwright's sync API, which the browser
+    tests use, leaves a loop running in the main thread, and asyncio.run refuses to nest."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def batcher(compute, **options):
+    settings = {"max_batch_rows": 8, "max_wait_seconds": 0.02, "max_queue_rows": 64, **options}
+    return DynamicBatcher(compute, executor=ThreadPoolExecutor(1), **settings)
+
+
+def test_concurrent_requests_are_computed_together_and_answered_one_by_one():
+    batches = []
+
+    def compute(items):
+        batches.append(list(items))
+        return [item * 10 for item in items]
+
+    async def main():
+        gathering = batcher(compute)
+        return await asyncio.gather(*(gathering.submit(item, rows=1, timeout=5) for item in range(20)))
+
+    assert run(main()) == [item * 10 for item in range(20)]
+    assert [len(batch) for batch in batches] == [8, 8, 4]  # full batches go at once, the rest after the wait
+    assert sorted(item for batch in batches for item in batch) == list(range(20))
+
+
+def test_a_bad_request_fails_alone_and_the_batcher_goes_on():
+    def compute(items):
+        if "bad" in items:
+            raise ValueError("cannot featurize 'bad'")
+        return [item.upper() for item in items]
+
+    async def main():
+        gathering = batcher(compute)
+        answers = await asyncio.gather(*(gathering.submit(item, rows=1, timeout=5) for item in ["a", "bad", "c"]),
+                                       return_exceptions=True)
+        wrong_count = batcher(lambda items: items[:1])  # a compute that breaks its contract
+        short = await asyncio.gather(*(wrong_count.submit(item, rows=1, timeout=5) for item in ["x", "y"]),
+                                     return_exceptions=True)
+        return answers, short, await gathering.submit("d", rows=1, timeout=5)
+
+    answers, short, after = run(main())
+    assert answers[0] == "A" and answers[2] == "C"
+    assert isinstance(answers[1], ValueError) and "'bad'" in str(answers[1])
+    assert short == ["x", "y"]  # computed alone, each gets its own answer; nothing hangs
+    assert after == "D"
+
+
+def test_a_lone_request_waits_at_most_the_max_wait():
+    async def main():
+        started = time.perf_counter()
+        answer = await batcher(lambda items: items, max_wait_seconds=0.05).submit("x", rows=1, timeout=5)
+        return answer, time.perf_counter() - started
+
+    answer, seconds = run(main())
+    assert answer == "x" and 0.04 <= seconds < 1
+
+
+def test_a_full_queue_refuses_with_a_wait_and_takes_requests_again_once_drained():
+    release = threading.Event()
+
+    def compute(items):
+        release.wait(5)
+        return items
+
+    async def main():
+        gathering = batcher(compute, max_batch_rows=2, max_queue_rows=4, max_wait_seconds=0)
+        first = asyncio.ensure_future(gathering.submit("a", rows=2, timeout=5))  # taken, computing
+        await asyncio.sleep(0.05)
+        waiting = [asyncio.ensure_future(gathering.submit(name, rows=2, timeout=5)) for name in "bc"]  # the queue is full
+        await asyncio.sleep(0.01)
+        with pytest.raises(QueueFull) as full:
+            await gathering.submit("d", rows=1, timeout=5)
+        release.set()
+        answers = [await first, *[await task for task in waiting]]
+        return full.value.retry_after_seconds, answers, await gathering.submit("e", rows=1, timeout=5)
+
+    retry_after, answers, later = run(main())
+    assert retry_after >= 1 and answers == ["a", "b", "c"] and later == "e"
+
+
+def test_a_request_past_its_timeout_is_answered_and_leaves_the_queue():
+    release = threading.Event()
+
+    async def main():
+        gathering = batcher(lambda items: release.wait(5) and items, max_batch_rows=1, max_wait_seconds=0)
+        busy = asyncio.ensure_future(gathering.submit("a", rows=1, timeout=5))
+        await asyncio.sleep(0.05)
+        with pytest.raises(RequestTimedOut):
+            await gathering.submit("b", rows=1, timeout=0.05)
+        queued = gathering.queued_rows
+        release.set()
+        return queued, await busy
+
+    assert run(main()) == (0, "a")
+
+
+def test_a_failed_batch_fails_its_requests_and_the_batcher_goes_on():
+    calls = []
+
+    def compute(items):
+        calls.append(items)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return items
+
+    async def main():
+        gathering = batcher(compute, max_batch_rows=1, max_wait_seconds=0)
+        with pytest.raises(RuntimeError):
+            await gathering.submit("a", rows=1, timeout=5)
+        return await gathering.submit("b", rows=1, timeout=5)
+
+    assert run(main()) == "b"
+
+
+@pytest.mark.parametrize("percent", [10, 25, 50, 1])
+def test_a_canary_gets_its_share_of_every_stretch_of_requests(percent):
+    split = CanarySplit()
+    chosen = [split.choose(("p", "m", "production"), main="main", canary="canary", canary_percent=percent) for _ in range(2000)]
+    assert abs(Counter(chosen)["canary"] / 2000 - percent / 100) <= 0.03
+    # Spread out, not in one block: every stretch of 200 requests holds its share, give or take one.
+    for start in range(0, 2000, 200):
+        assert abs(Counter(chosen[start:start + 200])["canary"] - 2 * percent) <= 1
+    assert split.choose(("x",), main="main", canary=None, canary_percent=50) == "main"
+    assert split.choose(("x",), main="main", canary="canary", canary_percent=100) == "canary"
+
+
+def test_the_cache_keeps_to_its_memory_budget_least_recently_used_first(review_model_dirs, tabular_model_dir):
+    text_bytes = model_bytes(ModelCache(max_models=1).get(review_model_dirs[0]))
+    cache = ModelCache(max_models=10, max_bytes=2 * text_bytes + 1)
+    cache.get(review_model_dirs[0])
+    cache.get(review_model_dirs[1])
+    cache.get(review_model_dirs[0])  # the first is now the most recently used
+    assert cache.holds(review_model_dirs[0]) and cache.holds(review_model_dirs[1])
+    cache.get(tabular_model_dir)  # past the budget: the least recently used goes
+    assert cache.holds(review_model_dirs[0]) and cache.holds(tabular_model_dir)
+    assert not cache.holds(review_model_dirs[1])
+    assert cache.bytes_held <= cache.max_bytes
+
+
+def test_an_evicted_model_is_freed_not_kept_alive_by_the_server(review_model_dirs, monkeypatch):
+    import gc
+    import weakref
+
+    import torch
+
+    from indus.serving import directory
+    from indus.serving.directory import VersionRef
+    from indus.serving.server import Serving, ServingConfig
+
+    monkeypatch.setattr(directory, "local_model_folder", lambda artifact_path: artifact_path)
+    threads = torch.get_num_threads()
+    text_bytes = model_bytes(ModelCache(max_models=1).get(review_model_dirs[0]))
+    serving = Serving(ServingConfig(memory_bytes=text_bytes + 1))  # room for one model
+    try:
+        first, second = (VersionRef(id=index, number=index, artifact_path=folder) for index, folder in enumerate(review_model_dirs, 1))
+        run(serving.ready(("first", "main"), first))
+        first_model = weakref.ref(serving.cache.get(review_model_dirs[0]))
+        _, served = run(serving.ready(("second", "main"), second))  # past the budget: the first is evicted
+        assert not serving.cache.holds(review_model_dirs[0]) and serving.cache.holds(review_model_dirs[1])
+        gc.collect()
+        assert first_model() is None, "the evicted model is still referenced"
+        assert served.model is serving.cache.get(review_model_dirs[1])
+        version, served_again = run(serving.ready(("first again", "main"), first))  # asked again: loaded again
+        assert version == first and served_again.model is serving.cache.get(review_model_dirs[0])
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.mark.django_db
+def test_a_version_number_has_one_spelling_and_other_digits_are_not_numbers(user, project, tabular_model_dir):
+    from indus.serving.directory import Refused, normalised_selector, served_target
+    from tests.serving.conftest import register
+
+    first, second = register(project, "limits", [tabular_model_dir, tabular_model_dir])
+    assert normalised_selector("01") == normalised_selector("1") == "1"
+    for spelled in ("2", "02", "002"):
+        target = served_target(user=user, project_slug=project.slug, model_name="limits", selector=spelled)
+        assert (target.main.id, target.selector) == (second.pk, "2")
+    for selector, field in (("²", "alias"), ("٣", "alias"), ("99999999999999999999", "version")):
+        with pytest.raises(Refused) as refused:
+            served_target(user=user, project_slug=project.slug, model_name="limits", selector=selector)
+        assert (refused.value.status, refused.value.field) == (404, field)

@@ -1,0 +1,88 @@
+"""The plain JSON route and the Open Inference Protocol, against a real serving process."""
+import re
+
+import numpy as np
+import pytest
+import tritonclient.http as triton
+
+from indus_workers.model import load_model
+from tests.serving.conftest import register
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+REVIEWS = [{"review": "the item arrived today and it was great"}, {"review": "really quite broken"}]
+
+
+def local_predictions(folder: str, rows: list[dict]) -> list[dict]:
+    """What the model itself predicts for the rows, in the same process as the test."""
+    import pyarrow as pa
+
+    model = load_model(folder)
+    table = pa.table({name: [row[name] for row in rows] for name in rows[0]})
+    return model.predict_rows(model.featurize(table, inference=True))
+
+
+def test_rows_in_predictions_out_in_the_tasks_labels(client, project, review_model_dirs):
+    register(project, "reviews", review_model_dirs[:1])
+    status, body, headers = client.predict("reviews", REVIEWS)
+    assert status == 200, body
+    assert body["version"] == 1 and headers["x-indus-model-version"] == "1" and body["selector"] == "production"
+    expected = local_predictions(review_model_dirs[0], REVIEWS)
+    assert [row["label"] for row in body["predictions"]] == [row["label"] for row in expected] == ["positive", "negative"]
+    for served, own in zip(body["predictions"], expected):
+        # Shaped like a batch-inference output row: the row number, the label, p_<label>.
+        assert served["row"] in (0, 1)
+        assert served["p_positive"] == pytest.approx(own["probabilities"]["positive"], abs=1e-5)
+        assert served["p_negative"] == pytest.approx(own["probabilities"]["negative"], abs=1e-5)
+
+
+def test_tabular_predictions_and_an_explicit_version(client, project, tabular_model_dir, review_model_dirs):
+    register(project, "limits", [tabular_model_dir])
+    rows = [{"income": 90_000, "age": 40, "region": "north", "is_member": True},
+            {"income": 20_000.5, "age": 30, "region": "south", "is_member": False}]
+    status, body, _ = client.predict("limits", rows, query="?version=1")
+    assert status == 200, body
+    expected = local_predictions(tabular_model_dir, [{**row, "income": float(row["income"]), "age": float(row["age"])} for row in rows])
+    served = [row["value"] for row in body["predictions"]]
+    assert served == pytest.approx([row["value"] for row in expected], rel=1e-5)
+    assert served[0] > served[1]  # the richer member gets the higher limit
+
+
+def test_tritonclient_gets_predictions_from_the_v2_endpoints(server, client, token, project, review_model_dirs):
+    register(project, "reviews", review_model_dirs)
+    v2 = triton.InferenceServerClient(url=f"127.0.0.1:{server.port}")
+    auth = {"Authorization": f"Bearer {token}"}
+    assert v2.is_server_live() and v2.is_server_ready()
+    metadata = v2.get_model_metadata("credit.reviews", headers=auth)
+    assert metadata["inputs"] == [{"name": "review", "datatype": "BYTES", "shape": [-1]}]
+    texts = triton.InferInput("review", [2], "BYTES")
+    texts.set_data_from_numpy(np.array([row["review"] for row in REVIEWS], dtype=object))
+    result = v2.infer("credit.reviews", [texts], headers=auth)
+    assert [label.decode() if isinstance(label, bytes) else label for label in result.as_numpy("label")] == ["positive", "negative"]
+    probabilities = result.as_numpy("p_positive") + result.as_numpy("p_negative")
+    assert probabilities == pytest.approx(np.ones(2), abs=1e-5)
+    assert result.get_response()["model_version"] == "1"
+    # An explicit version through the protocol's own versions path.
+    second = v2.infer("credit.reviews", [texts], model_version="2", headers=auth)
+    assert second.get_response()["model_version"] == "2"
+    expected = local_predictions(review_model_dirs[1], REVIEWS)
+    assert second.as_numpy("p_positive") == pytest.approx([row["probabilities"]["positive"] for row in expected], abs=1e-5)
+    # KServe's V1 predict answers the same rows, as `instances`.
+    status, body, headers = client.post("/v1/models/credit.reviews:predict", {"instances": REVIEWS})
+    assert status == 200 and body["model_version"] == 1 and headers["x-indus-model-version"] == "1"
+    assert [row["label"] for row in body["predictions"]] == ["positive", "negative"]
+
+
+def test_prometheus_metrics_count_requests_batches_queues_and_loaded_models(client, project, review_model_dirs):
+    register(project, "reviews", review_model_dirs[:1])
+    for _ in range(3):
+        assert client.predict("reviews", REVIEWS)[0] == 200
+    status, text, _ = client.get("/metrics")
+    text = text.decode() if isinstance(text, bytes) else text
+    assert status == 200
+    requests = re.search(r'indus_serving_requests_total\{model="credit.reviews",status="200",version="(\d+)"\} (\d+)', text)
+    assert requests and int(float(requests[2])) >= 3
+    assert re.search(r'indus_serving_batch_rows_count\{model="credit.reviews",version="\d+"\} [1-9]', text)
+    assert re.search(r'indus_serving_request_seconds_bucket\{le="0.25",model="credit.reviews"\} [1-9]', text)
+    assert re.search(r'indus_serving_queue_rows\{model="credit.reviews",version="\d+"\} 0', text)
+    assert float(re.search(r"^indus_serving_loaded_models (\S+)$", text, re.M)[1]) >= 1
