@@ -14,5 +14,4 @@ TASK_BINDING = ProjectObject(
     admin_url="admin:bindings_taskbinding_change",
     select_related=("project",),
     label=_binding_label,
-    project_of=lambda binding: binding.project,
 )

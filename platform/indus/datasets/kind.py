@@ -16,7 +16,6 @@ DATASET_VERSION = ProjectObject(
     select_related=("dataset__project",),
     ordering=("dataset__project__slug", "dataset__name", "-number"),
     label=_dataset_version_label,
-    project_of=lambda version: version.dataset.project,
 )
 
 MADE_DATASET_VERSION = MadeLink(

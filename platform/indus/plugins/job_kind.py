@@ -34,8 +34,12 @@ class ProjectObject:
     ordering: tuple[str, ...] = ("-pk",)
     # The choice's text in the admin; `with_project` prefixes it when several projects are offered.
     label: Callable[[object, bool], str] = lambda obj, with_project: str(obj)
-    # The object's project's slug, for the label of a choice among several projects.
-    project_of: Callable[[object], object] | None = None
+
+    def project_of(self, obj):
+        """The object's project, reached through `project_path` ("dataset__project")."""
+        for step in self.project_path.split("__"):
+            obj = getattr(obj, step)
+        return obj
 
 
 @dataclass(frozen=True)

@@ -15,5 +15,4 @@ MODEL_VERSION = ProjectObject(
     select_related=("model__project",),
     ordering=("model__project__slug", "model__name", "-number"),
     label=_model_version_label,
-    project_of=lambda version: version.model.project,
 )
