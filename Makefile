@@ -37,8 +37,8 @@ demo: setup
 	$(PY) manage.py runplatform
 
 # The whole suite on the embedded default, then again on PostgreSQL + Redis when their URLs
-# are set (.ci/run sets them). The second pass leaves out tests/workers: the ML runtime knows
-# nothing of Django, the database or the broker, so the services change nothing it does.
+# are set (.ci/run sets them). The second pass runs only what the services can change: tests
+# that reach the database or start workers, less those marked services_neutral (tests/conftest.py).
 test: lint test-embedded test-services
 
 # ruff, configured in pyproject.toml: pyflakes, pycodestyle, import order, bugbear, pyupgrade.
@@ -52,7 +52,7 @@ test-services: setup $(CHROMIUM) $(NGINX)
 	@if [ -z "$$DATABASE_URL" ] || [ -z "$$CELERY_BROKER_URL" ]; then \
 		echo "services mode not run: set DATABASE_URL and CELERY_BROKER_URL (as .ci/run does)"; \
 	else \
-		$(PY) -m pytest --ignore=tests/workers $(PYTEST_ARGS); \
+		$(PY) -m pytest $(PYTEST_ARGS); \
 	fi
 
 # Each benchmark compares, in one run on this machine, against the plain approach.
@@ -60,7 +60,9 @@ bench: setup
 	$(PY) -m bench.fine_tuning
 	$(PY) -m bench.inference --million
 	$(PY) -m bench.inference --host-only
+	$(PY) -m bench.sharded_inference
 	$(PY) -m bench.serving
+	$(PY) -m bench.sweep
 
 # On a machine with a CUDA GPU: the inference benchmark in bf16 (`make test` there also runs the
 # GPU tests, which skip elsewhere).

@@ -36,3 +36,39 @@ def train_on_platform(task_name: str, table: pa.Table, work: Path, *, epochs: in
         hyperparameters=Hyperparameters(epochs=epochs, **settings),
     )
     return train(spec, SilentEvents())
+
+
+def train_template_with_defaults(template_name: str, table: pa.Table, work: Path, *, target: str,
+                                 inputs: dict[str, str], labels: tuple[str, ...] = (), positive_label: str = "",
+                                 **hyperparameters) -> dict:
+    """A user's own table trained as the platform trains it when no hyperparameters are given:
+    a generic template bound to the table's columns ({name: column type}), the defaults the
+    control plane resolves for its backbone and task, the platform's runtime. Any keyword
+    refines a default. Returns the run's result; the baselines sit in its reports."""
+    from indus.plugins.contract import Column, ColumnType
+    from indus.training.hyperparameters import defaults
+
+    registry = build_registry()
+    template = registry.templates[template_name]
+    task = template.bound(target=target, inputs=tuple(Column(name, ColumnType(kind)) for name, kind in inputs.items()),
+                          labels=labels, positive_label=positive_label)
+    backbone = registry.backbones[template.backbone]
+    work.mkdir(parents=True, exist_ok=True)
+    data_path = work / "data.parquet"
+    pa_parquet.write_table(table, data_path)
+    spec = TrainingSpec(
+        task=ModelTask.of(task),
+        head=ComponentSpec(template.head, registry.heads[template.head].factory),
+        backbone=ComponentSpec(template.backbone, backbone.factory),
+        data_path=str(data_path), output_dir=str(work / "model"), checkpoint_dir=str(work / "checkpoints"),
+        hyperparameters=Hyperparameters(**{**defaults(backbone=backbone, task=task), **hyperparameters}),
+    )
+    return train(spec, SilentEvents())
+
+
+def baseline_metric(result: dict, name: str, metric: str) -> float | None:
+    """A baseline's test metric in a run's result (None where the run fitted no such baseline)."""
+    for candidate in result["reports"]["baselines"]["candidates"]:
+        if candidate["name"] == name:
+            return candidate["metrics"].get(metric)
+    return None

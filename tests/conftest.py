@@ -86,3 +86,34 @@ def support_tickets(stored_version):
 def pytest_sessionfinish(session, exitstatus):
     if getattr(settings, "OWNS_VAR_DIR", False):
         shutil.rmtree(settings.VAR_DIR, ignore_errors=True)
+
+
+# The fixtures through which a test reaches the database; a test with none of them, and no
+# worker process (the e2e marker), runs the same whatever the database and broker are.
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "admin_client"}
+
+
+def _services_can_change(item) -> bool:
+    # A browser test checks what a page shows and does; the services pass still runs the same
+    # admin views through Django's test client (tests/admin).
+    if item.get_closest_marker("services_neutral") is not None or item.get_closest_marker("browser") is not None:
+        return False
+    return (
+        item.get_closest_marker("e2e") is not None
+        or item.get_closest_marker("django_db") is not None
+        or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """The services pass (PostgreSQL + Redis) runs what they can change: the whole suite runs
+    first on the embedded default, so running a test again that touches neither the database
+    nor the broker, or one marked `services_neutral`, would only repeat it."""
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return
+    kept, left_out = [], []
+    for item in items:
+        (kept if _services_can_change(item) else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept

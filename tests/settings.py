@@ -15,6 +15,7 @@ os.environ.setdefault("INDUS_JOB_HEARTBEAT_SECONDS", "0.5")
 os.environ.setdefault("INDUS_JOB_LEASE_SECONDS", "3")
 os.environ.setdefault("INDUS_JOB_REDISPATCH_SECONDS", "5")
 os.environ.setdefault("INDUS_INFERENCE_ROWS_PER_PART", "400")
+os.environ.setdefault("INDUS_SWEEP_POLL_SECONDS", "0.5")
 
 from indus.settings import *  # noqa: E402,F403
 from indus.settings import DATABASES, INSTALLED_APPS, STATIC_ROOT, VAR_DIR  # noqa: E402

@@ -134,8 +134,8 @@ def test_the_cli_takes_every_batch_inference_input(indus, project, model_version
 
 
 def test_an_unknown_kind_is_a_usage_error_listing_the_servers_kinds(indus):  # noqa: F811
-    code, _, err = indus("jobs", "submit", "credit", "sweep")
-    assert code == 2 and "no job kind 'sweep'" in err and "batch-inference, evaluate, fine-tune, test.toy" in err
+    code, _, err = indus("jobs", "submit", "credit", "distill")
+    assert code == 2 and "no job kind 'distill'" in err and "batch-inference, evaluate, fine-tune, sweep, test.toy" in err
 
 
 # --- Plugins ----------------------------------------------------------------------------------

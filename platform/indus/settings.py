@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "indus.bindings",
     "indus.jobs",
     "indus.registry",
+    "indus.sweeps",  # hyperparameter sweeps: Optuna studies whose trials are fine-tuning jobs
     "indus.api",
     "indus.serving",  # the `serve` command; torch loads in that process only
 ]
@@ -242,9 +243,16 @@ INDUS_RECONCILE_SECONDS = env.float("INDUS_RECONCILE_SECONDS", default=30.0)
 INDUS_WORKER_MEMORY_BYTES = env.int("INDUS_WORKER_MEMORY_BYTES", default=16 * 1024**3)
 # One fine-tuning job may run as several processes (DDP through torchrun) on its worker.
 INDUS_MAX_TRAINING_PROCESSES = env.int("INDUS_MAX_TRAINING_PROCESSES", default=8)
+# A sweep's coordinator looks at its trials' jobs this often (it queues, tells Optuna, prunes).
+INDUS_SWEEP_POLL_SECONDS = env.float("INDUS_SWEEP_POLL_SECONDS", default=5.0)
 # Batch inference writes its output in parts of this many rows; a job that resumes after its
 # worker died redoes at most one part.
 INDUS_INFERENCE_ROWS_PER_PART = env.int("INDUS_INFERENCE_ROWS_PER_PART", default=50_000)
+# A job of a kind that runs in parts (batch inference) over more rows than INDUS_JOB_PART_ROWS
+# is split into parts of about that many rows, at most INDUS_JOB_MAX_PARTS, which the idle
+# workers of its queue claim; a smaller job runs whole, as one part, on one worker.
+INDUS_JOB_PART_ROWS = env.int("INDUS_JOB_PART_ROWS", default=50_000)
+INDUS_JOB_MAX_PARTS = env.int("INDUS_JOB_MAX_PARTS", default=64)
 # Where a job keeps its checkpoints while it runs. It must be shared by every worker that may
 # take over the job (the artifacts volume in docker-compose.yml), so a resumed job finds them.
 INDUS_WORK_DIR = Path(env.str("INDUS_WORK_DIR", default=str(ARTIFACTS_DIR / "work")))
@@ -261,6 +269,14 @@ INDUS_SERVING_MEMORY_BYTES = env.int("INDUS_SERVING_MEMORY_BYTES", default=4 * 1
 # Tokens, roles and aliases are read again after this long: an alias move or a revoked token
 # takes effect within it.
 INDUS_SERVING_REFRESH_SECONDS = env.float("INDUS_SERVING_REFRESH_SECONDS", default=1.0)
+# Request logging (opt-in per alias): logged rows are stored this often, and at most this many
+# wait in a serving process's memory (more are dropped and counted).
+INDUS_SERVING_REQUEST_LOG_FLUSH_SECONDS = env.float("INDUS_SERVING_REQUEST_LOG_FLUSH_SECONDS", default=60.0)
+INDUS_SERVING_REQUEST_LOG_BUFFER_ROWS = env.int("INDUS_SERVING_REQUEST_LOG_BUFFER_ROWS", default=10_000)
+# `"explain": true` on the plain JSON route: at most this many rows per request (captum is costly).
+INDUS_SERVING_EXPLAIN_MAX_ROWS = env.int("INDUS_SERVING_EXPLAIN_MAX_ROWS", default=16)
+# /metrics answers a bearer token equal to this, or an API token of a staff user; nothing else.
+INDUS_SERVING_METRICS_TOKEN = env.str("INDUS_SERVING_METRICS_TOKEN", default="")
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str(

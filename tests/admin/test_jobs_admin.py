@@ -14,9 +14,10 @@ from indus.evaluation.services import evaluation_submit
 from indus.jobs import services
 from indus.jobs.models import Job
 from indus.jobs.states import JobState
+from indus.plugins.manager import get_registry
 from indus.tenancy.models import Role
 from indus.tenancy.services import membership_set
-from indus.training.hyperparameters import HYPERPARAMETERS
+from indus.training.hyperparameters import HYPERPARAMETERS, defaults
 from tests.support.forms import as_posted
 
 TASK = "finance.news_sentiment"
@@ -75,15 +76,17 @@ def test_the_fine_tune_form_has_a_field_per_hyperparameter_with_default_and_help
     html = response.content.decode()
     assert 'id="launch-form"' in html and 'id="launch"' in html
     form = response.context["form"]
+    task = get_registry().tasks[TASK]
+    expected = defaults(backbone=get_registry().backbones[task.backbone], task=task)  # the task's backbone's
     for spec in HYPERPARAMETERS:
         row = field_row(html, spec.name)
         assert f'id="id_{spec.name}"' in row
         assert spec.help in row
-        assert form[spec.name].value() == spec.default
+        assert form[spec.name].value() == expected[spec.name]
         if spec.kind is bool:
-            assert ('checked' in row) is spec.default
+            assert ('checked' in row) is expected[spec.name]
         else:
-            assert f'value="{form[spec.name].field.widget.format_value(spec.default)}"' in row
+            assert f'value="{form[spec.name].field.widget.format_value(expected[spec.name])}"' in row
     # The task's contract fills in the rest: its backbone, and datasets of this project only.
     assert form["backbone"].value() == "minilm"
     assert f"applications v{headlines.number} (120 rows)" in html

@@ -42,3 +42,18 @@ def test_the_version_page_shows_curl_and_python_calls_to_the_serving_process(adm
     assert f"requests.post(\n    '{url}'" in python
     compile(re.sub(r"<[^>]+>", "", python), "<snippet>", "exec")  # it is Python that runs
     assert "credit.news" in page
+
+
+def test_an_owner_turns_request_logging_on_and_the_page_says_where_rows_go(admin_client_as, versions):
+    v1, _ = versions
+    owner = admin_client_as(Role.OWNER)
+    done = owner.post(version_url(v1, "alias_set"), {"alias": "production", "log_sample_rate": 0.5,
+                                                     "log_max_rows_per_hour": 20}, follow=True)
+    assert done.status_code == 200
+    alias = ModelAlias.objects.get(model=v1.model, name="production")
+    assert (alias.log_sample_rate, alias.log_max_rows_per_hour) == (0.5, 20)
+    served_under = html.unescape(element(owner.get(version_url(v1)).content.decode(), "p", "served-under"))
+    assert "logging 50.0% of its rows, at most 20 an hour, to the dataset “news-served”" in served_under
+    refused = owner.post(version_url(v1, "alias_set"), {"alias": "production", "log_sample_rate": 2})
+    assert "less than or equal to 1" in element(refused.content.decode(), "form", "alias-form")
+    assert ModelAlias.objects.get(model=v1.model, name="production").log_sample_rate == 0.5

@@ -20,6 +20,8 @@ from django.test import Client
 from django.urls import get_resolver, resolve, reverse
 from django.urls.resolvers import URLResolver
 
+from indus.bindings.models import TaskBinding
+from indus.bindings.selectors import task_binding_proposal
 from indus.datasets.models import DatasetVersion
 from indus.registry.models import ModelAlias
 from indus.tenancy.models import ApiToken, AuditEntry, Membership, Project, Role
@@ -42,9 +44,11 @@ def trail(world, settings, tmp_path):
     settings.INDUS_SQL_IMPORT_SQLITE_DIRS = [str(tmp_path)]
     with sqlite3.connect(tmp_path / "loans.sqlite3") as db:
         db.execute("CREATE TABLE loans (amount INTEGER)")
+    binding = TaskBinding.objects.create(project=world.project, **task_binding_proposal(
+        dataset_version=world.version, target="sentiment").stored_fields())
     assert not AuditEntry.objects.exists()
     return SimpleNamespace(**{**vars(world), "users": {**world.users, "superuser": root}}, spare=spare,
-                           sql_url=f"sqlite:///{tmp_path / 'loans.sqlite3'}")
+                           sql_url=f"sqlite:///{tmp_path / 'loans.sqlite3'}", binding=binding)
 
 
 def user_named(username: str):
@@ -235,6 +239,22 @@ def newest_job(w):
     return w.project.jobs.latest("pk").pk
 
 
+def use_this_data_form(client, w, **changes) -> dict:
+    """"Use this data" proposed for the version's sentiment, as a browser posts it back."""
+    url = reverse("admin:bindings_taskbinding_use", args=[w.version.pk])
+    return form_as_posted(client, url, {"target": "sentiment"}) | changes
+
+
+def newest_binding(w):
+    return TaskBinding.objects.filter(project=w.project).latest("pk")
+
+
+def binding_summary(w) -> dict:
+    binding = newest_binding(w)
+    return {"template": binding.template, "dataset_version": w.version.pk, "target": "sentiment",
+            "inputs": len(binding.inputs)}
+
+
 #  page                        role            admin URL and its arguments                        data posted
 #  -> audit actions (one: each page is one change), what it is about, project, summary
 ADMIN = [
@@ -277,6 +297,18 @@ ADMIN = [
      lambda c, w: form_as_posted(c, reverse("admin:jobs_job_launch_evaluate"), {
          "model_version": w.model_version.pk, "dataset_version": w.version.pk}),
      ["job.submit"], ("job", newest_job), "credit", {"kind": "evaluate"}),
+    ("launch sweep", Role.EDITOR, ("jobs_job_launch_sweep", lambda w: []),
+     lambda c, w: form_as_posted(c, reverse("admin:jobs_job_launch_sweep"), {
+         "project": w.project.pk, "task": TASK, "dataset_version": w.version.pk, "model_name": "news3", "trials": 2}),
+     ["job.submit"], ("job", newest_job), "credit", {"kind": "sweep"}),
+    ("use this data: save", Role.EDITOR, ("bindings_taskbinding_use", lambda w: [w.version.pk]),
+     lambda c, w: use_this_data_form(c, w, _save="1"),
+     ["task_binding.create"], ("taskbinding", lambda w: newest_binding(w).pk), "credit", binding_summary),
+    ("use this data: save and fine-tune", Role.EDITOR, ("bindings_taskbinding_use", lambda w: [w.version.pk]),
+     lambda c, w: use_this_data_form(c, w, _fine_tune="1", model_name="sentiment"),
+     ["task_binding.create", "job.submit"], ("job", newest_job), "credit", {"kind": "fine_tune"}),
+    ("fine-tune from a binding", Role.EDITOR, ("bindings_taskbinding_fine_tune", lambda w: [w.binding.pk]),
+     lambda c, w: {"model_name": "sentiment"}, ["job.submit"], ("job", newest_job), "credit", {"kind": "fine_tune"}),
     ("cancel job", Role.EDITOR, ("jobs_job_cancel", lambda w: [w.queued_job.pk]), lambda c, w: {},
      ["job.cancel"], ("job", lambda w: w.queued_job.pk), "credit", {"kind": "sample", "state": "cancelled"}),
     ("retry job", Role.EDITOR, ("jobs_job_retry", lambda w: [w.failed_job.pk]), lambda c, w: {},
@@ -331,6 +363,7 @@ ADMIN_REFUSED = {
     "registry_registeredmodel_delete": "model",
     "registry_modelversion_add": None, "registry_modelversion_change": "model_version",
     "registry_modelversion_delete": "model_version",
+    "bindings_taskbinding_add": None, "bindings_taskbinding_change": "binding", "bindings_taskbinding_delete": "binding",
 }
 # The audit log's own rows: nobody may change them, and an entry is needed to try.
 ADMIN_AUDIT_ROWS = ("tenancy_auditentry_change", "tenancy_auditentry_delete")
@@ -382,6 +415,7 @@ def stored(w) -> dict:
         "datasets": sorted(w.project.datasets.values_list("name", "description")),
         "versions": sorted(DatasetVersion.objects.filter(dataset__project=w.project).values_list("pk", "sha256")),
         "aliases": sorted(ModelAlias.objects.filter(model__project=w.project).values_list("name", "version_id")),
+        "bindings": sorted(TaskBinding.objects.filter(project=w.project).values_list("pk", flat=True)),
     }
 
 
@@ -408,6 +442,16 @@ ADMIN_REFUSED_CHANGES = [
      lambda c, w: {"alias": "Prod 1"}, 200),
     ("remove a missing alias", Role.OWNER, ("registry_modelversion_alias_remove", lambda w: [w.model_version.pk]),
      lambda c, w: {"name": "staging"}, 302),
+    ("viewer saves a binding", Role.VIEWER, ("bindings_taskbinding_use", lambda w: [w.version.pk]),
+     lambda c, w: use_this_data_form(c, w, _save="1"), 403),
+    ("a binding the proposal refuses", Role.EDITOR, ("bindings_taskbinding_use", lambda w: [w.version.pk]),
+     lambda c, w: use_this_data_form(c, w, positive_label="negative", _save="1"), 200),
+    ("a fine-tune of a bad name", Role.EDITOR, ("bindings_taskbinding_use", lambda w: [w.version.pk]),
+     lambda c, w: use_this_data_form(c, w, model_name="bad name", _fine_tune="1"), 200),
+    ("viewer fine-tunes a binding", Role.VIEWER, ("bindings_taskbinding_fine_tune", lambda w: [w.binding.pk]),
+     lambda c, w: {"model_name": "sentiment"}, 403),
+    ("fine-tune a binding under a bad name", Role.EDITOR,
+     ("bindings_taskbinding_fine_tune", lambda w: [w.binding.pk]), lambda c, w: {"model_name": "bad name"}, 302),
     ("editor changes the project", Role.EDITOR, ("tenancy_project_change", lambda w: [w.project.pk]),
      lambda c, w: project_form(w.project, name="Taken over"), 403),
 ]

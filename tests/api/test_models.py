@@ -52,12 +52,29 @@ def test_owners_move_and_remove_aliases(world, api_client):
     owner = api_client(world.users[Role.OWNER])
     moved = owner.put(model_url(world, "aliases/staging/"), {"version": 1}, format="json")
     assert moved.json() == {"name": "staging", "version": 1, "canary_version": None, "canary_percent": 0,
-                            "updated_at": moved.json()["updated_at"]}
+                            "log_sample_rate": 0.0, "log_max_rows_per_hour": 1000, "updated_at": moved.json()["updated_at"]}
     assert owner.delete(model_url(world, "aliases/production/")).status_code == 204
     listed = owner.get(model_url(world, "aliases/")).json()["results"]
     assert [a["name"] for a in listed] == ["staging"]
     shown = owner.get(model_url(world)).json()
     assert (shown["latest_version"], [a["name"] for a in shown["aliases"]]) == (1, ["staging"])
+
+
+def test_request_logging_is_set_on_an_alias_and_kept_when_the_alias_moves(world, api_client):
+    owner = api_client(world.users[Role.OWNER])
+    url = model_url(world, "aliases/production/")
+    logged = owner.put(url, {"version": 1, "log_sample_rate": 0.25, "log_max_rows_per_hour": 50}, format="json")
+    assert logged.status_code == 200, logged.json()
+    assert (logged.json()["log_sample_rate"], logged.json()["log_max_rows_per_hour"]) == (0.25, 50)
+    moved = owner.put(url, {"version": 1}, format="json").json()  # no logging fields: the alias keeps its own
+    assert (moved["log_sample_rate"], moved["log_max_rows_per_hour"]) == (0.25, 50)
+    for field, value in (("log_sample_rate", 1.5), ("log_sample_rate", -0.1), ("log_max_rows_per_hour", -1)):
+        refused = owner.put(url, {"version": 1, field: value}, format="json")
+        assert (refused.status_code, refused.json()["error"]["field"]) == (400, field)
+    shown = owner.get(model_url(world, "aliases/")).json()["results"]
+    assert [(a["name"], a["log_sample_rate"]) for a in shown] == [("production", 0.25)]
+    viewer = api_client(world.users[Role.VIEWER])
+    assert viewer.put(url, {"version": 1, "log_sample_rate": 0}, format="json").status_code == 403
 
 
 def test_an_alias_to_a_missing_version_or_a_bad_name_is_refused(world, api_client):

@@ -5,11 +5,13 @@ import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 import pytest
 
+from indus.bindings.models import TaskBinding
 from indus.core.storage import artifact_storage
 from indus.datasets.profiling import ALL_VALUES_CAP
 from indus.jobs.execution import execute_job
 from indus.jobs.models import Job
 from indus.tenancy.models import Role
+from tests.support.forms import as_posted
 
 from .conftest import TASK
 
@@ -116,3 +118,20 @@ def test_the_preview_and_the_version_page_read_no_data(world, api_client, forbid
     page = client.get(reverse("admin:datasets_datasetversion_change", args=[world.version.pk]))
     assert page.status_code == 200
     assert str(headlines.column("headline")[0]) in page.content.decode()
+
+
+def test_use_this_data_proposes_saves_and_fine_tunes_without_reading_data(world, forbid_data_reads, client):
+    """The admin's "Use this data" infers from the stored profile, as the API's infer call does."""
+    from django.urls import reverse
+
+    forbid_data_reads()
+    client.force_login(world.users[Role.EDITOR])
+    url = reverse("admin:bindings_taskbinding_use", args=[world.version.pk])
+    assert client.get(url).status_code == 200
+    proposed = client.get(url, {"target": "sentiment"})
+    assert proposed.status_code == 200 and proposed.context["proposal"].valid, proposed.context["proposal"].problems
+    response = client.post(url, as_posted(proposed.context["form"]) | {"model_name": "sentiment", "_fine_tune": "1"})
+    assert response.status_code == 302
+    binding = TaskBinding.objects.get()
+    assert Job.objects.get(kind="fine_tune").spec["binding_id"] == binding.pk
+    assert client.get(reverse("admin:bindings_taskbinding_change", args=[binding.pk])).status_code == 200

@@ -25,8 +25,8 @@ def test_a_flagged_version_is_shown_and_needs_force(indus, project):
 def test_task_defaults_follow_the_backbone(indus):
     code, out, _ = indus("tasks", "defaults", "finance.fraud_detection")
     assert code == 0 and out.splitlines()[0] == "defaults of finance.fraud_detection on backbone tabular_mlp:"
-    assert "  learning_rate: 0.001" in out.splitlines() and "  epochs: 30.0" in out.splitlines()
+    assert "  learning_rate: 0.0003" in out.splitlines() and "  epochs: 200.0" in out.splitlines()
     code, out, _ = indus("tasks", "defaults", "finance.news_sentiment")
-    assert code == 0 and "  learning_rate: 5e-05" in out.splitlines() and "  epochs: 3.0" in out.splitlines()
+    assert code == 0 and "  learning_rate: 0.0001" in out.splitlines() and "  epochs: 5.0" in out.splitlines()
     code, _, err = indus("tasks", "defaults", "finance.news_sentiment", "--backbone", "tabular_mlp")
     assert code == 2 and "tabular_mlp" in err

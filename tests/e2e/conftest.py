@@ -11,7 +11,7 @@ from indus.jobs.reconciler import jobs_reconcile
 from indus.jobs.states import TERMINAL_STATES
 from indus.registry.models import ModelVersion
 from indus.training.services import fine_tune_submit
-from tests.support.workers import WorkerProcess, wait_for
+from tests.support.workers import WorkerProcess, stop_all, wait_for
 
 
 @contextmanager
@@ -21,15 +21,14 @@ def running_workers(log_dir):
     celery_app.control.purge()
     started: list[WorkerProcess] = []
 
-    def start() -> WorkerProcess:
-        started.append(WorkerProcess(log_dir).start())
+    def start(queues: str = "gpu,cpu", **env: str) -> WorkerProcess:
+        started.append(WorkerProcess(log_dir, queues, **env).start())
         return started[-1]
 
     try:
         yield start
     finally:
-        for worker in started:
-            worker.stop()
+        stop_all(started)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ import pytest
 from indus.core.storage import artifact_storage
 from indus.inference.services import batch_inference_submit
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# What batch inference computes is the runtime's: the services change none of it;
+# test_sharded_inference runs batch inference on them.
+pytestmark = [pytest.mark.e2e, pytest.mark.services_neutral, pytest.mark.django_db(transaction=True)]
 
 
 def stored_predictions(job):

@@ -9,7 +9,9 @@ from indus.registry.models import ModelVersion
 from indus.training.services import fine_tune_submit
 from tests.support.workers import wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# What training does (quality, warm start, DDP, cancel) is the runtime's: the services change
+# none of it; test_api_and_cli and test_sweeps fine-tune on them.
+pytestmark = [pytest.mark.e2e, pytest.mark.services_neutral, pytest.mark.django_db(transaction=True)]
 
 TASK = "finance.news_sentiment"
 QUICK = {"epochs": 2, "batch_size": 32, "learning_rate": 1e-4, "max_length": 64}

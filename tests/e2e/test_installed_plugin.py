@@ -14,7 +14,8 @@ from indus.registry.models import ModelVersion
 from indus.training.services import fine_tune_submit
 from tests.support.workers import REPO_DIR, process_env
 
-pytestmark = pytest.mark.e2e
+# Installing and discovering a plugin: the services change nothing of it.
+pytestmark = [pytest.mark.e2e, pytest.mark.services_neutral]
 EXAMPLE = REPO_DIR / "docs" / "examples" / "indus-insurance"
 
 

@@ -16,7 +16,9 @@ from indus.registry.models import ModelVersion
 from indus.training.services import fine_tune_submit
 from tests.support.workers import wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# Resuming ML work after a SIGKILL (checkpoints, parts, DDP processes) is the runtime's; the
+# lease and redelivery after a kill are the services' and test_worker_failures runs them there.
+pytestmark = [pytest.mark.e2e, pytest.mark.services_neutral, pytest.mark.django_db(transaction=True)]
 
 
 def test_killed_worker_resumes_training_from_its_checkpoint(

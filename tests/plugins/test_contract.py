@@ -4,7 +4,18 @@ import json
 
 import pytest
 
-from indus.plugins.contract import Better, Column, ColumnType, Modality, Target, TargetKind, Task, metric_named
+from indus.plugins.contract import (
+    Better,
+    Column,
+    ColumnType,
+    ContractError,
+    Modality,
+    Target,
+    TargetKind,
+    Task,
+    TaskTemplate,
+    metric_named,
+)
 from indus.plugins.manager import build_registry
 
 
@@ -38,6 +49,22 @@ def test_a_forecast_reads_the_history_its_time_and_the_series():
     assert [(c.name, c.type) for c in columns] == [
         ("at", "datetime"), ("temperature", "number"), ("sensor", "identifier"), ("load", "number"),
     ]
+
+
+def test_a_forecast_template_needs_a_horizon_and_binds_a_forecast_of_the_history_alone():
+    def template(**horizon) -> TaskTemplate:
+        return TaskTemplate("test.forecast", "", "", Modality.TIME_SERIES, TargetKind.FORECAST, (ColumnType.NUMBER,),
+                            "forecasting", "any", ("mae",), quantiles=(0.1, 0.9), **horizon)
+
+    with pytest.raises(ContractError, match="horizon"):
+        template()
+    bound = template(horizon=3).bound(target="units", inputs=(), group_column="shop", time_column="day")
+    assert (bound.target.horizon, bound.target.quantiles, bound.target.group_column) == (3, (0.1, 0.9), "shop")
+    assert [(c.name, c.type) for c in bound.model_columns] == [("shop", "identifier"), ("day", "datetime"),
+                                                               ("units", "number")]
+    with pytest.raises(ContractError, match="no input columns"):  # only a forecast has a history to read
+        Task(name="test.task", title="", description="", modality=Modality.TABULAR, inputs=(),
+             target=Target(TargetKind.REGRESSION, "units"), head="any", backbone="any", metrics=("loss",))
 
 
 def test_every_installed_task_comes_back_from_its_json_equal_and_typed():

@@ -65,12 +65,12 @@ def free_port() -> int:
 
 
 class ServingProcess:
-    def __init__(self, log_path: Path, *options: str):
+    def __init__(self, log_path: Path, *options: str, env: dict[str, str] | None = None):
         self.port = free_port()
         self.log_path = log_path
         argv = [sys.executable, "-m", "django", "serve", "--port", str(self.port), *options]
         with log_path.open("ab") as log:
-            self.process = subprocess.Popen(argv, env=process_env(), cwd=REPO_DIR, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(argv, env=process_env(**(env or {})), cwd=REPO_DIR, stdout=log, stderr=subprocess.STDOUT)
         wait_for(self._live, timeout=90, interval=0.2, message=f"the serving process to start (log: {log_path})")
 
     def _live(self) -> bool:

@@ -197,3 +197,27 @@ def test_a_version_number_has_one_spelling_and_other_digits_are_not_numbers(user
         with pytest.raises(Refused) as refused:
             served_target(user=user, project_slug=project.slug, model_name="limits", selector=selector)
         assert (refused.value.status, refused.value.field) == (404, field)
+
+
+def test_the_request_log_keeps_at_most_its_buffer_and_counts_the_rest():
+    import pyarrow as pa
+
+    from indus.serving import metrics
+    from indus.serving.directory import ServedTarget, VersionRef
+    from indus.serving.request_log import RequestLog
+
+    version = VersionRef(id=1, number=3, artifact_path="unused")
+    target = ServedTarget("shop", "buffered", "test.task", "production", version, log_sample_rate=1.0, log_max_rows_per_hour=100)
+    dropped = metrics.LOG_DROPPED_ROWS.labels(model="shop.buffered", reason="buffer_full")
+    before = dropped._value.get()
+    log = RequestLog(max_buffered_rows=3)
+    inputs = pa.table({"age": [1.0, 2.0]})
+    for _ in range(3):
+        log.offer(target, version, inputs, [{"row": 0, "value": 10.0}, {"row": 1, "value": 20.0}])
+    assert log.buffered_rows == 3 and dropped._value.get() - before == 3
+    [batch] = log.take()
+    assert [(row["age"], row["value"], row["model_version"]) for row in batch.rows] == [(1.0, 10.0, 3), (2.0, 20.0, 3), (1.0, 10.0, 3)]
+    assert log.buffered_rows == 0 and log.take() == []
+    # An alias without logging offers nothing, whatever the buffer's room.
+    log.offer(ServedTarget("shop", "quiet", "test.task", "production", version), version, inputs, [{}, {}])
+    assert log.take() == []

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import tritonclient.http as triton
 
+from indus.tenancy.services import api_token_create
 from indus_workers.model import load_model
-from tests.serving.conftest import register
+from tests.serving.conftest import Client, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -73,11 +74,16 @@ def test_tritonclient_gets_predictions_from_the_v2_endpoints(server, client, tok
     assert [row["label"] for row in body["predictions"]] == ["positive", "negative"]
 
 
-def test_prometheus_metrics_count_requests_batches_queues_and_loaded_models(client, project, review_model_dirs):
+def test_prometheus_metrics_count_requests_batches_queues_and_loaded_models(server, client, project, review_model_dirs,
+                                                                           django_user_model):
     register(project, "reviews", review_model_dirs[:1])
     for _ in range(3):
         assert client.predict("reviews", REVIEWS)[0] == 200
-    status, text, _ = client.get("/metrics")
+    # /metrics names every project's models: a member's token is not enough, a staff user's is.
+    assert client.get("/metrics")[0] == 403
+    assert Client(server.port).get("/metrics")[0] == 401
+    staff = django_user_model.objects.create_user(username="operator", password="x" * 20, is_staff=True)
+    status, text, _ = Client(server.port, api_token_create(user=staff, name="scraper")[1]).get("/metrics")
     text = text.decode() if isinstance(text, bytes) else text
     assert status == 200
     requests = re.search(r'indus_serving_requests_total\{model="credit.reviews",status="200",version="(\d+)"\} (\d+)', text)

@@ -49,21 +49,24 @@ def process_env(**extra: str) -> dict[str, str]:
 
 
 class WorkerProcess:
-    """`celery worker` on both queues, solo pool, logging to a file the test can read."""
+    """`celery worker` on both queues (or those given), solo pool, logging to a file the test can read."""
 
-    def __init__(self, log_dir: Path):
+    def __init__(self, log_dir: Path, queues: str = "gpu,cpu", **env: str):
+        """`env`: settings of this worker's own (INDUS_JOB_PART_ROWS=...), over the test run's."""
         self.name = f"test-{uuid.uuid4().hex[:8]}"
+        self.queues = queues
+        self.env = env
         self.log_path = log_dir / f"{self.name}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "WorkerProcess":
         argv = [
             sys.executable, "-m", "celery", "-A", "indus.celery", "worker",
-            "--queues", "gpu,cpu", "--pool", "solo", "--hostname", f"{self.name}@%h",
+            "--queues", self.queues, "--pool", "solo", "--hostname", f"{self.name}@%h",
             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
         ]
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(argv, env=process_env(), cwd=REPO_DIR, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(argv, env=process_env(**self.env), cwd=REPO_DIR, stdout=log, stderr=subprocess.STDOUT)
         wait_for(lambda: "ready." in self.log(), timeout=60, message=f"worker {self.name} to start")
         return self
 
@@ -79,9 +82,17 @@ class WorkerProcess:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.alive:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_all([self])
+
+
+def stop_all(workers: list[WorkerProcess]) -> None:
+    """Ask every worker to stop, then wait for them: an idle worker takes seconds to notice
+    (its broker loop polls), so stopping them one after the other would add those seconds up."""
+    running = [worker for worker in workers if worker.alive]
+    for worker in running:
+        worker.process.terminate()
+    for worker in running:
+        try:
+            worker.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -29,5 +29,7 @@ KINDS = [
     JobKind(name="test.gated", queue="cpu", runner=f"{RUNNERS}.gated_runner"),
     JobKind(name="test.succeeds", queue="cpu", runner=f"{RUNNERS}.succeeding_runner", after_success=CLEANUP),
     JobKind(name="test.fails", queue="cpu", runner=f"{RUNNERS}.failing_runner", after_success=CLEANUP),
+    # Split into parts as batch inference is (indus.jobs.parts), with no model to load.
+    JobKind(name="test.parted", queue="cpu", runner=f"{RUNNERS}.parted_runner", part_runner=f"{RUNNERS}.part_sum"),
     TOY,
 ]

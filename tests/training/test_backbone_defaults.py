@@ -13,8 +13,8 @@ from indus.training.services import fine_tune_submit
 from tests.admin.conftest import admin_client_as  # noqa: F401  (fixtures, shared)
 from tests.api.conftest import api_client  # noqa: F401
 
-FROM_SCRATCH = {"learning_rate": 1e-3, "epochs": 30.0, "batch_size": 64, "early_stopping_patience": 5}
-PRETRAINED = {"learning_rate": 5e-5, "epochs": 3.0, "batch_size": 32, "early_stopping_patience": 2}
+FROM_SCRATCH = {"learning_rate": 3e-4, "epochs": 200.0, "batch_size": 32, "early_stopping_patience": 20}  # tabular_mlp
+PRETRAINED = {"learning_rate": 1e-4, "epochs": 5.0, "batch_size": 32, "early_stopping_patience": 2}  # minilm
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_a_tabular_task_trains_from_scratch_defaults_and_a_text_task_fine_tunes(
     # What the request gives wins; the rest keeps the backbone's defaults.
     refined = fine_tune_submit(project=project, dataset_version=transactions, task="finance.fraud_detection",
                                model_name="fraud", hyperparameters={"epochs": 8})
-    assert chosen(refined, ["epochs", "learning_rate"]) == {"epochs": 8.0, "learning_rate": 1e-3}
+    assert chosen(refined, ["epochs", "learning_rate"]) == {"epochs": 8.0, "learning_rate": FROM_SCRATCH["learning_rate"]}
 
 
 def test_a_task_refines_its_backbone_and_a_bad_declared_default_names_itself():
@@ -46,7 +46,7 @@ def test_a_task_refines_its_backbone_and_a_bad_declared_default_names_itself():
     task, backbone = registry.tasks["finance.fraud_detection"], registry.backbones["tabular_mlp"]
     refined = replace(task, hyperparameter_defaults={"epochs": 50})
     assert defaults(backbone=backbone, task=refined)["epochs"] == 50.0
-    assert defaults(backbone=backbone, task=refined)["learning_rate"] == 1e-3
+    assert defaults(backbone=backbone, task=refined)["learning_rate"] == FROM_SCRATCH["learning_rate"]
     with pytest.raises(ContractError, match="backbone 'tabular_mlp' declares a default epochs=0 that must be greater"):
         defaults(backbone=replace(backbone, hyperparameter_defaults={"epochs": 0}))
     with pytest.raises(ContractError, match="task 'finance.fraud_detection' declares a default lr=0.1 that is not"):
@@ -67,8 +67,8 @@ def test_the_fine_tune_form_starts_at_the_chosen_backbones_defaults(admin_client
     editor = admin_client_as(Role.EDITOR)
     form = editor.get(reverse("admin:jobs_job_launch_fine_tune"),
                       {"project": project.pk, "task": "finance.fraud_detection"}).context["form"]
-    assert form["learning_rate"].value() == 1e-3 and form["epochs"].value() == 30.0
-    assert "default for tabular_mlp: 30.0" in form.fields["epochs"].help_text
+    assert form["learning_rate"].value() == 3e-4 and form["epochs"].value() == 200.0
+    assert "default for tabular_mlp: 200.0" in form.fields["epochs"].help_text
     form = editor.get(reverse("admin:jobs_job_launch_fine_tune"),
                       {"project": project.pk, "task": "finance.news_sentiment", "backbone": "minilm"}).context["form"]
-    assert form["learning_rate"].value() == 5e-5 and form["epochs"].value() == 3.0
+    assert form["learning_rate"].value() == 1e-4 and form["epochs"].value() == 5.0

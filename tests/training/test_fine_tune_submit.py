@@ -4,7 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from indus.jobs.models import Job
+from indus.plugins.manager import get_registry
 from indus.tenancy.services import project_create
+from indus.training.hyperparameters import defaults
 from indus.training.services import fine_tune_submit
 
 TASK = "finance.news_sentiment"
@@ -73,5 +75,7 @@ def test_a_good_request_queues_on_the_gpu_queue_with_every_hyperparameter(projec
     job = submit(project, stored_version(headlines), hyperparameters={"learning_rate": 1e-4})
     assert (job.kind, job.queue, job.state) == ("fine_tune", "gpu", "queued")
     assert job.spec["hyperparameters"]["learning_rate"] == 1e-4
-    assert job.spec["hyperparameters"]["epochs"] == 3.0  # the default, made explicit
+    task = get_registry().tasks[TASK]
+    backbone_defaults = defaults(backbone=get_registry().backbones[task.backbone], task=task)
+    assert job.spec["hyperparameters"]["epochs"] == backbone_defaults["epochs"]  # the default, made explicit
     assert job.spec["backbone"] == "minilm"

@@ -23,6 +23,9 @@ class TaskBinding(models.Model):
     left_out = models.JSONField(default=list, help_text="the table's other columns, read by no model")
     labels = models.JSONField(default=list, help_text="the target's labels; for ordinal levels, lowest first")
     positive_label = models.CharField(max_length=500, blank=True, help_text="a binary target's positive label")
+    group_column = models.CharField(max_length=500, blank=True,
+                                    help_text="a ranking's user or query, a forecast's series")
+    time_column = models.CharField(max_length=500, blank=True, help_text="the time that orders a forecast's series")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -40,4 +43,5 @@ class TaskBinding(models.Model):
             target=self.target_column,
             inputs=tuple(Column(column["name"], ColumnType(column["type"])) for column in self.inputs),
             labels=tuple(self.labels), positive_label=self.positive_label, id_column=self.id_column or None,
+            group_column=self.group_column or None, time_column=self.time_column or None,
         )

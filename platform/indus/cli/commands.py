@@ -211,7 +211,7 @@ def binding_body(args) -> dict:
     """The binding's fields the command line gives; the server infers the rest."""
     body = {"dataset_version": args.dataset_version, "target": args.target, "template": args.template,
             "inputs": args.input, "id_column": args.id_column, "labels": args.labels and args.labels.split(","),
-            "positive_label": args.positive_label}
+            "positive_label": args.positive_label, "group_column": args.group_column, "time_column": args.time_column}
     return {name: value for name, value in body.items() if value is not None}
 
 
@@ -227,6 +227,9 @@ def tasks_infer(args, client: Client) -> int:
     if proposal["labels"]:
         positive = f"; positive: {proposal['positive_label']!r}" if proposal["positive_label"] else ""
         print(f"labels: {', '.join(map(repr, proposal['labels']))}{positive}")
+    for role in ("group", "time"):
+        if proposal.get(f"{role}_reason"):
+            print(f"{role} column: {proposal[f'{role}_column'] or '-'} ({proposal[f'{role}_reason']})")
     output.print_table(
         [{"column": c["name"], "role": c["role"], "type": c["type"] or "-",
           "why": c["role_reason"] if c["role"] != "input" else c["type_reason"]} for c in proposal["columns"]],

@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
         binding.add_argument("--id-column")
         binding.add_argument("--labels", help="the target's labels, comma-separated; in order for ordinal levels")
         binding.add_argument("--positive-label", help="a binary target's positive label")
+        binding.add_argument("--group-column", help="a ranking's user or query column, a forecast's series")
+        binding.add_argument("--time-column", help="the column of dates that orders a forecast's series")
         binding.set_defaults(command=command)
     listed = tasks.add_parser("list", help="the project's task bindings")
     listed.add_argument("project")

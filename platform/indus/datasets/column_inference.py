@@ -19,7 +19,7 @@ from enum import StrEnum
 
 import pyarrow as pa
 
-from indus.datasets.profiling import DISTINCT_CAP, TEXT_SHAPES
+from indus.datasets.profiling import ALL_VALUES_CAP, DISTINCT_CAP, TEXT_SHAPES
 from indus.plugins.contract import ColumnType
 from indus.plugins.dataset_validation import arrow_type_named
 
@@ -54,6 +54,8 @@ class ProblemKind(StrEnum):
     BINARY = "binary"  # two labels, one of them the positive
     CLASSES = "classes"  # one label of several
     REGRESSION = "regression"  # a number
+    LABEL_LISTS = "label_lists"  # a list of labels (or of tags) per row
+    ITEMS = "items"  # the item a user or query chose, of a catalogue to rank
 
 
 class Role(StrEnum):
@@ -61,6 +63,8 @@ class Role(StrEnum):
     TARGET = "target"
     ID = "id"  # tells rows apart: carried through to predictions, never learnt from
     LEFT_OUT = "left_out"
+    GROUP = "group"  # a ranking's user or query, a forecast's series: named by a binding
+    TIME = "time"  # the time that orders a forecast's series: named by a binding
 
 
 @dataclass(frozen=True)
@@ -172,9 +176,12 @@ class _Facts:
 
 def infer_columns(
     *, columns: Sequence[dict], profile: dict, target: str | None = None, inputs: Sequence[str] | None = None,
+    target_is_item: bool = False,
 ) -> ColumnsProposal:
     """Each column's type and role; with `target`, its problem kind and labels; with `inputs`,
-    only those columns as inputs. `columns` and `profile` are what a dataset version stores."""
+    only those columns as inputs. `columns` and `profile` are what a dataset version stores.
+    With `target_is_item` the target names the item of a catalogue to rank (any number of
+    distinct values), not a label."""
     rows = profile.get("row_count", 0) or 0
     profiles = {entry.get("name"): entry for entry in profile.get("columns", [])}
     names = _trimmed_names([column["name"] for column in columns])
@@ -214,7 +221,7 @@ def infer_columns(
     target_inference = None
     if target_name is not None:
         target_column = next(column for column in inferred if column.original_name == target_name)
-        target_inference = _target(target_column, facts[target_name], refusals)
+        target_inference = _target(target_column, facts[target_name], refusals, target_is_item)
     return ColumnsProposal(
         columns=tuple(inferred), target=target_inference, id_column=id_column, refusals=tuple(refusals),
     )
@@ -472,7 +479,8 @@ def _with_one_id_column(
 
 # --- The target ---------------------------------------------------------------------------------
 
-def _target(column: ColumnInference, facts: _Facts, refusals: list[Refusal]) -> TargetInference | None:
+def _target(column: ColumnInference, facts: _Facts, refusals: list[Refusal],
+            is_item: bool = False) -> TargetInference | None:
     name = column.name
     refused = len(refusals)
     values = facts.all_values
@@ -491,16 +499,25 @@ def _target(column: ColumnInference, facts: _Facts, refusals: list[Refusal]) -> 
         else:
             refusals.append(Refusal(name, (
                 f"target {name!r} is constant: every row holds {value!r}; there is nothing to predict")))
-    elif column.type is None or column.type in (ColumnType.DATETIME, ColumnType.TOKENS):
+    elif column.type is None or column.type == ColumnType.DATETIME or (is_item and column.type == ColumnType.TOKENS):
         refusals.append(Refusal(name, (
             f"target {name!r} holds {column.stored_type} values; a target must hold labels or numbers")))
     if len(refusals) > refused:
         return None
+    if column.type == ColumnType.TOKENS:
+        return _label_lists_target(column, facts, refusals)
+    if is_item:
+        how_many = f"{facts.distinct:,}" if facts.distinct is not None else f"more than {DISTINCT_CAP:,}"
+        return TargetInference(
+            column=name, kind=ProblemKind.ITEMS,
+            kind_reason=f"the item each row's user or query chose: a catalogue of {how_many} items to rank",
+            labels=None, labels_reason="the catalogue is every item of the training rows, read when a worker reads them",
+            notes=_missing_note(name, facts),
+        )
 
     numeric = column.type in (ColumnType.INTEGER, ColumnType.NUMBER) or (
         column.type == ColumnType.CATEGORY and not facts.is_text)
-    missing_note = (f"{facts.missing:,} rows have no {name!r} and are left out of training and evaluation",) \
-        if facts.missing else ()
+    missing_note = _missing_note(name, facts)
     if facts.distinct == 2:
         kind, kind_reason = ProblemKind.BINARY, f"two values ({_listed(_in_order(facts.known_values), 2)}): binary"
     elif numeric and column.type != ColumnType.CATEGORY and not _few_codes(facts):
@@ -549,6 +566,55 @@ def _target(column: ColumnInference, facts: _Facts, refusals: list[Refusal]) -> 
         column=name, kind=kind, kind_reason=kind_reason, labels=labels, labels_reason=labels_reason,
         positive_label=positive, positive_reason=positive_reason, notes=notes,
     )
+
+
+def _missing_note(name: str, facts: _Facts) -> tuple[str, ...]:
+    return (f"{facts.missing:,} rows have no {name!r} and are left out of training and evaluation",) \
+        if facts.missing else ()
+
+
+def _label_lists_target(column: ColumnInference, facts: _Facts, refusals: list[Refusal]) -> TargetInference | None:
+    """A target of lists of strings: labels of a multi-label target, or tags of token tagging
+    (which, the binding decides by the words it is aligned with). The labels are the items the
+    profile counted."""
+    name = column.name
+    items = facts.profile.get("items")
+    if items is None:
+        refusals.append(Refusal(name, (
+            f"target {name!r} holds lists, but the stored profile has nothing on their items (an older import); "
+            "import the data again")))
+        return None
+    if items.get("values") is None:
+        refusals.append(Refusal(name, (
+            f"target {name!r} holds lists of more than {ALL_VALUES_CAP} distinct items (or very long ones): "
+            "too many labels to learn; choose a column of fewer labels")))
+        return None
+    counts = {entry["value"]: entry["count"] for entry in items["values"] if not _is_blank(entry["value"])}
+    if len(counts) < 2:
+        held = f"only {_listed(list(counts), 1)}" if counts else "no label at all"
+        refusals.append(Refusal(name, (
+            f"target {name!r} holds lists with {held}; a model needs at least two labels to tell apart")))
+        return None
+    lengths = items["lengths"]
+    per_row = lengths["total"] / facts.present if facts.present else 0.0
+    return TargetInference(
+        column=name, kind=ProblemKind.LABEL_LISTS,
+        kind_reason=f"lists of labels: {len(counts)} distinct labels, {per_row:.1f} a row on average",
+        labels=tuple(counts), labels_reason="the lists' items, most common first, as the profile counted them",
+        notes=_missing_note(name, facts),
+    )
+
+
+def list_misalignment(profile: dict, words: str, tags: str) -> str | None:
+    """Why the lists of `tags` are not one per item of the lists of `words` in some row, or
+    None when they are (or when the profile, an older import's, cannot tell: a worker checks
+    it when it reads the data). From the lengths' digests the profile keeps."""
+    profiles = {entry.get("name"): entry for entry in profile.get("columns", [])}
+    word_lengths, tag_lengths = ((profiles.get(name, {}).get("items") or {}).get("lengths") for name in (words, tags))
+    if not word_lengths or not tag_lengths or word_lengths["digest"] == tag_lengths["digest"]:
+        return None
+    return (f"the tags of {tags!r} are not one per word of {words!r} in some rows ({tag_lengths['total']:,} tags "
+            f"for {word_lengths['total']:,} words in all); each row needs as many tags as it has words")
 
 
 def _positive_label(labels: tuple, counts: dict, present: int):

@@ -28,6 +28,7 @@ class DatasetVersion(models.Model):
         UPLOAD = "upload", "Upload"
         SQL = "sql", "SQL query"
         SAMPLE = "sample", "Plugin sample"
+        SERVED = "served", "Served requests"
 
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()

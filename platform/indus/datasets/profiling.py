@@ -7,6 +7,7 @@ count for a column of few short values, whether any value repeats, how many text
 like integers, numbers or dates, words per text value, whether floats are whole, and a small
 uniform sample of values.
 """
+import hashlib
 import math
 import random
 from collections import Counter
@@ -68,6 +69,10 @@ class ColumnProfile:
         self.repeated = False
         self.distinct_at_least: int | None = None  # the distinct values counted when the cap was passed
         self.sample = ValueSample(SAMPLE_SIZE)
+        # A list of strings (words, tags, labels): its items' counts, for a target's labels, and
+        # its lengths row by row, as a digest, so that tags can be checked against the words of
+        # another column without reading the data again.
+        self.items = ListItems() if _is_list_of_text(arrow_type) else None
 
     @property
     def is_text(self) -> bool:
@@ -101,6 +106,8 @@ class ColumnProfile:
             self.words += pc.sum(pc.count_substring_regex(shaped, WORD)).as_py()
             for shape, pattern in TEXT_SHAPES.items():
                 self.shapes[shape] += pc.sum(pc.match_substring_regex(shaped, pattern)).as_py() or 0
+        if self.items is not None:
+            self.items.add(values)
         if _is_sampled(self.arrow_type):
             self.sample.add(present)
         if _is_countable(self.arrow_type):
@@ -155,7 +162,50 @@ class ColumnProfile:
                 profile["distinct_at_least"] = self.distinct_at_least
         if self.sample.values:
             profile["sample"] = [_json_value(value, SAMPLE_VALUE_CHARS) for value in self.sample.values]
+        if self.items is not None and present:
+            profile["items"] = self.items.as_dict()
         return profile
+
+
+class ListItems:
+    """What a column of lists of strings holds: every item with its count while there are at
+    most ALL_VALUES_CAP distinct short ones (a label or tag set), and the lists' lengths, with a
+    digest of the length of every row's list (a missing list counts as -1): two columns have one
+    item per item of the other in every row exactly when their digests are equal."""
+
+    def __init__(self):
+        self.counts: Counter | None = Counter()
+        self.lengths = hashlib.blake2b(digest_size=16)
+        self.total = 0
+        self.shortest: int | None = None
+        self.longest = 0
+
+    def add(self, values: pa.Array) -> None:
+        lengths = pc.fill_null(pc.list_value_length(values), -1).cast(pa.int64())
+        self.lengths.update(lengths.to_numpy(zero_copy_only=False).astype("<i8").tobytes())
+        present = lengths.filter(pc.greater_equal(lengths, 0))
+        if len(present):
+            low, high = pc.min_max(present).values()
+            self.shortest = low.as_py() if self.shortest is None else min(self.shortest, low.as_py())
+            self.longest = max(self.longest, high.as_py())
+            self.total += pc.sum(present).as_py()
+        if self.counts is None:
+            return
+        items = pc.list_flatten(values.drop_null()).drop_null()
+        if len(items) and pc.max(pc.utf8_length(items)).as_py() > ALL_VALUES_MAX_CHARS:
+            self.counts = None
+            return
+        counts = pc.value_counts(items)
+        self.counts.update(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())))
+        if len(self.counts) > ALL_VALUES_CAP:
+            self.counts = None
+
+    def as_dict(self) -> dict:
+        items = {"lengths": {"total": self.total, "min": self.shortest, "max": self.longest,
+                             "digest": self.lengths.hexdigest()}}
+        if self.counts is not None:
+            items["values"] = [{"value": value, "count": count} for value, count in self.counts.most_common()]
+        return items
 
 
 class ValueSample:
@@ -204,6 +254,11 @@ def _json_value(value, chars: int | None = None):
     if isinstance(value, bool | int) or (isinstance(value, float) and math.isfinite(value)):
         return value
     return str(value)
+
+
+def _is_list_of_text(arrow_type: pa.DataType) -> bool:
+    return (pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type)) and (
+        pa.types.is_string(arrow_type.value_type) or pa.types.is_large_string(arrow_type.value_type))
 
 
 def _is_sampled(arrow_type: pa.DataType) -> bool:

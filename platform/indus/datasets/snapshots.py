@@ -184,3 +184,28 @@ def version_result(version: DatasetVersion, *, created: bool) -> dict:
         "sha256": version.sha256,
         "created": created,
     }
+
+
+def table_version_store(*, dataset: Dataset, table: pa.Table, source: DatasetVersion.Source, source_name: str,
+                        created_by=None) -> tuple[DatasetVersion, bool]:
+    """A table made by the platform itself (served requests, say), not read from a user's file:
+    written to Parquet and profiled as an import's batches are, stored under its content hash,
+    with its preview; the same content again is the existing version."""
+    check_column_names(table.schema)
+    profiler = DatasetProfiler(table.schema)
+    with scratch_parquet_file() as parquet_file:
+        with pa_parquet.ParquetWriter(parquet_file.name, table.schema) as writer:
+            for batch in table.to_batches():
+                writer.write_batch(batch)
+                profiler.add(batch)
+        with open(parquet_file.name, "rb") as written_file:
+            sha256, size_bytes = sha256_of(written_file)
+        if existing := existing_version(dataset, sha256):
+            return existing, False
+        data_path = artifact_storage().save(f"datasets/{dataset.pk}/{sha256}.parquet", File(parquet_file))
+        return dataset_version_create(
+            dataset=dataset, sha256=sha256, source=source, source_name=source_name, data_path=data_path,
+            size_bytes=size_bytes, row_count=profiler.row_count,
+            columns=[{"name": c.name, "type": str(c.arrow_type)} for c in profiler.columns],
+            profile=profiler.as_dict(), created_by=created_by, preview=preview_of(parquet_file.name),
+        )

@@ -8,6 +8,7 @@ EVALUATE = JobKind(
     title="evaluation",
     queue="gpu",
     runner="indus.evaluation.runner.run_evaluate_job",
+    part_runner="indus.evaluation.runner.run_evaluate_part",
     submit="indus.evaluation.services.evaluation_submit",
     inputs=(
         InputField("model_version", int, references=MODEL_VERSION, link_label="Model version used",

@@ -42,6 +42,7 @@ BATCH_INFERENCE = JobKind(
     title="batch inference",
     queue="gpu",
     runner="indus.inference.runner.run_batch_inference_job",
+    part_runner="indus.inference.runner.run_batch_inference_part",
     submit="indus.inference.services.batch_inference_submit",
     download="indus.inference.predictions_file.predictions_response",
     inputs=INPUTS,

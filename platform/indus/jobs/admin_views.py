@@ -145,6 +145,7 @@ def job_page(model_admin, request, job_id, extra_context=None):
         "can_cancel": editor and job.state in (JobState.QUEUED, JobState.RUNNING),
         "can_retry": editor and job.state in (JobState.FAILED, JobState.CANCELLED),
         "has_predictions": bool(kind and kind.download) and job.state == JobState.SUCCEEDED,
+        "kind_section": import_string(kind.admin_section)(job) if kind and kind.admin_section else "",
         "live_url": reverse("admin:jobs_job_live", args=[job.pk]),
         **(extra_context or {}),
     }

@@ -28,9 +28,11 @@ class JobCancelled(Exception):
 class _Heartbeat(threading.Thread):
     """Renews the lease while the runner works and notices cancellation requests."""
 
-    def __init__(self, lease: services.Lease):
-        super().__init__(name=f"heartbeat-job-{lease.job_id}", daemon=True)
+    def __init__(self, lease, *, renew=services.job_heartbeat, name: str = ""):
+        """`renew(lease=...)` -> (still held, stop asked for): a job's lease, or a part's."""
+        super().__init__(name=name or f"heartbeat-job-{lease.job_id}", daemon=True)
         self.lease = lease
+        self.renew = renew
         self.stopped = threading.Event()
         self.lease_lost = threading.Event()
         self.cancel_requested = threading.Event()
@@ -39,7 +41,7 @@ class _Heartbeat(threading.Thread):
         try:
             while not self.stopped.wait(settings.INDUS_JOB_HEARTBEAT_SECONDS):
                 try:
-                    held, cancel_requested = services.job_heartbeat(lease=self.lease)
+                    held, cancel_requested = self.renew(lease=self.lease)
                 except Exception:
                     logger.exception("heartbeat of job %s failed; trying again", self.lease.job_id)
                     continue

@@ -20,6 +20,15 @@ def job_kind(name: str) -> JobKind | None:
     return job_kinds().get(name)
 
 
+def kind_submit_service(name: str):
+    """The submit service a kind declares, for a caller that launches a kind by name: the app
+    that declares a kind may import the caller's app (training imports bindings), so the caller
+    cannot import it back."""
+    from django.utils.module_loading import import_string
+
+    return import_string(job_kinds()[name].submit)
+
+
 def submittable_kinds() -> dict[str, JobKind]:
     """The kinds the jobs endpoint, the admin's launch forms and the CLI submit."""
     return {name: kind for name, kind in sorted(job_kinds().items()) if kind.submittable}

@@ -93,3 +93,41 @@ class MetricPoint(models.Model):
             # A resumed job records a step again: the newer value replaces the older one.
             models.UniqueConstraint(fields=["job", "name", "step"], name="one_value_per_step"),
         ]
+
+
+class JobPart(models.Model):
+    """Rows [first_row, end_row) of a job split into parts (see indus.jobs.parts). Each part is
+    claimed by lease as a job is: the worker computing it renews heartbeat_at, and lease_token
+    fences it, so a part whose worker went silent is taken over by another and the silent one
+    cannot record it any more. A job that runs whole has no parts."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveIntegerField()
+    first_row = models.BigIntegerField()
+    end_row = models.BigIntegerField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    worker = models.CharField(max_length=255, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    rows_done = models.BigIntegerField(default=0)
+    # What the kind's part runner returned (rows, partial statistics, the files it wrote).
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="one_part_per_index")]
+
+    def __str__(self) -> str:
+        return f"part {self.index} of job {self.job_id} ({self.state})"
+
+    @property
+    def rows(self) -> int:
+        return self.end_row - self.first_row

@@ -2,7 +2,8 @@
 
 A worker that dies while it holds a job (SIGKILL, lost machine) leaves the job `running` with
 a heartbeat that stops; a message can be lost in the broker. Run periodically (Celery beat,
-or `manage.py reconcile_jobs`), this finds both and sends the jobs again. Each job's attempts
+or `manage.py reconcile_jobs`), this finds both and sends the jobs again; a part of a job split
+into parts whose worker went silent is asked for again, so an idle worker takes it over. Each job's attempts
 are bounded: `job_claim` fails a job that has used them up.
 """
 from dataclasses import dataclass
@@ -10,13 +11,14 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from indus.jobs import selectors, services
+from indus.jobs import parts, selectors, services
 
 
 @dataclass(frozen=True)
 class ReconcileReport:
     released: int
     redispatched: int
+    parts_redispatched: int = 0  # parts of running jobs whose worker went silent, asked for again
 
 
 def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
@@ -27,4 +29,7 @@ def jobs_reconcile(*, now: datetime | None = None) -> ReconcileReport:
     waiting = list(selectors.jobs_waiting_too_long(now=now))
     for job in waiting:
         services.job_redispatch(job=job)
-    return ReconcileReport(released=released, redispatched=len(waiting))
+    silent_parts = selectors.jobs_with_silent_parts(now=now)
+    for job, count in silent_parts.items():
+        parts.job_parts_redispatch(job=job, count=count)
+    return ReconcileReport(released=released, redispatched=len(waiting), parts_redispatched=sum(silent_parts.values()))

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from indus.core.errors import field_error
 from indus.jobs.kinds import job_kind
-from indus.jobs.models import Job, JobEvent, MetricPoint
+from indus.jobs.models import Job, JobEvent, JobPart, MetricPoint
 from indus.jobs.states import TERMINAL_STATES, JobState
 from indus.plugins.job_kind import ProjectObject
 
@@ -54,6 +54,22 @@ def jobs_waiting_too_long(*, now: datetime) -> QuerySet[Job]:
     return Job.objects.filter(state=JobState.QUEUED).filter(
         Q(dispatched_at__isnull=True, created_at__lt=sent_before) | Q(dispatched_at__lt=sent_before)
     )
+
+
+def job_parts(*, job_id: int) -> list[JobPart]:
+    """A job's parts in row order; none for a job that runs whole."""
+    return list(JobPart.objects.filter(job_id=job_id).order_by("index"))
+
+
+def jobs_with_silent_parts(*, now: datetime) -> dict[Job, int]:
+    """Running jobs with parts whose worker went silent, each with how many such parts."""
+    stale_before = now - timedelta(seconds=settings.INDUS_JOB_LEASE_SECONDS)
+    silent = JobPart.objects.filter(job__state=JobState.RUNNING, state=JobPart.State.RUNNING,
+                                    heartbeat_at__lt=stale_before)
+    counts: dict[int, int] = {}
+    for job_id in silent.values_list("job_id", flat=True):
+        counts[job_id] = counts.get(job_id, 0) + 1
+    return {job: counts[job.pk] for job in Job.objects.filter(pk__in=counts)}
 
 
 def job_metric_series(*, job: Job, since_step: int | None = None) -> dict[str, list[tuple[int, float]]]:

@@ -192,7 +192,8 @@ class Task:
         if not TASK_NAME.match(self.name):
             raise ContractError(f"task name {self.name!r} must look like 'plugin.task' (lower case)")
         Modality(self.modality)
-        if not self.inputs:
+        # A forecast reads the target's own history: a series needs no other column.
+        if not self.inputs and self.target.kind != TargetKind.FORECAST:
             raise ContractError(f"task {self.name!r} declares no input columns")
         names = [c.name for c in self.inputs] + [self.target.column]
         if len(set(names)) != len(names):
@@ -282,6 +283,9 @@ class TaskTemplate:
     hyperparameter_defaults: dict = field(default_factory=dict, hash=False)
     # Types of which a binding needs at least one input: a text template needs a text column.
     needs_one_of: tuple[ColumnType, ...] = ()
+    # A forecast's steps and quantiles: the template's, whatever the table.
+    horizon: int | None = None
+    quantiles: tuple[float, ...] = ()
 
     def __post_init__(self):
         if not TASK_NAME.match(self.name):
@@ -290,16 +294,20 @@ class TaskTemplate:
         TargetKind(self.target_kind)
         if not self.input_types or not self.metrics:
             raise ContractError(f"template {self.name!r} declares no input types or no metrics")
-        if self.target_kind in (TargetKind.RANKING, TargetKind.FORECAST):
-            raise ContractError(f"template {self.name!r}: a {self.target_kind} target needs columns a binding does not name yet")
+        if self.target_kind == TargetKind.FORECAST and not (self.horizon and self.horizon > 0):
+            raise ContractError(f"template {self.name!r}: a forecast template needs a positive horizon")
 
     def bound(self, *, target: str, inputs: tuple[Column, ...], labels: tuple[str, ...] = (),
-              positive_label: str = "", id_column: str | None = None) -> Task:
+              positive_label: str = "", id_column: str | None = None, group_column: str | None = None,
+              time_column: str | None = None) -> Task:
         """The concrete task of one table: its target column and labels, its inputs by name and
-        type, its id column. Raises ContractError where they do not make a task."""
+        type, its id column, and for a ranking or a forecast the user, query or series column
+        (`group_column`) and the time column. Raises ContractError where they do not make a task."""
+        target = Target(self.target_kind, target, tuple(labels), quantiles=self.quantiles, horizon=self.horizon,
+                        group_column=group_column or None, time_column=time_column or None)
         return Task(
             name=self.name, title=self.title, description=self.description, modality=self.modality,
-            inputs=tuple(inputs), target=Target(self.target_kind, target, tuple(labels)),
+            inputs=tuple(inputs), target=target,
             head=self.head, backbone=self.backbone, metrics=self.metrics, id_column=id_column,
             min_rows=self.min_rows,
             presentation=Presentation(**{**asdict(self.presentation), "positive_label": positive_label}),
@@ -355,6 +363,9 @@ class Backbone:
     # more epochs than a pretrained one that is only fine-tuned. A task may refine them; the
     # platform resolves table < backbone < task < request in one place and checks the names.
     hyperparameter_defaults: dict = field(default_factory=dict, hash=False)
+    # What a sweep searches when it is given no search space, in the family's terms (name:
+    # {"low", "high"[, "log"]} or {"choices"}); a sweep's submission holds it to the table's bounds.
+    search_space_defaults: dict = field(default_factory=dict, hash=False)
 
     def __post_init__(self):
         _check_component("backbone", self.name, self.factory)

@@ -175,11 +175,20 @@ class JobKind:
     admin_form: str | None = None
     # Dotted path of `download(job) -> response` for what a succeeded job offers to download.
     download: str | None = None
+    # Dotted path of `section(job) -> HTML` that the job page shows below its summary, for what
+    # the kind's own app keeps of the job (a sweep's trials).
+    admin_section: str | None = None
     # The version of the spec this declaration writes, and the steps that bring an older
     # spec up to it: {version: spec of that version -> spec of the next one}. Rows written
     # before specs were versioned are version 0.
     spec_version: int = 1
     spec_upgrades: Mapping[int, Callable[[dict], dict]] = field(default_factory=dict)
+    # Dotted path of `part_runner(context: indus.jobs.part_execution.PartContext) -> dict`, for
+    # a kind whose large jobs are split into parts that several workers compute (batch
+    # inference): it computes rows [context.first_row, context.end_row) and returns what the
+    # runner merges. The kind's runner decides whether a job is split (`run_in_parts`); None:
+    # the kind's jobs always run whole.
+    part_runner: str | None = None
 
     def __post_init__(self):
         if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*", self.name):

@@ -256,7 +256,9 @@ def alias_set_view(model_admin, request, object_id):
             if canary_number and canary is None:
                 raise ValidationError({"canary_version": f"model {version.model.name!r} has no version {canary_number}"})
             model_alias_set(version=version, name=name, force=form.cleaned_data["force"], canary_version=canary,
-                            canary_percent=form.cleaned_data.get("canary_percent") or 0)
+                            canary_percent=form.cleaned_data.get("canary_percent") or 0,
+                            log_sample_rate=form.cleaned_data.get("log_sample_rate"),
+                            log_max_rows_per_hour=form.cleaned_data.get("log_max_rows_per_hour"))
         except ValidationError as error:
             form.add_service_error(error)
         else:

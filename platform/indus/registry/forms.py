@@ -27,6 +27,15 @@ class AliasForm(ServiceErrorsForm):
         required=False, min_value=0, max_value=100, initial=0, label="Canary share (%)",
         widget=forms.NumberInput(attrs={"size": 4}),
     )
+    log_sample_rate = forms.FloatField(
+        required=False, min_value=0, max_value=1, label="Log requests (share 0-1)",
+        widget=forms.NumberInput(attrs={"size": 4, "step": "any"}),
+        help_text="optional: the share of served rows written, with their predictions, to the dataset <model>-served; "
+        "leave empty to keep the alias's setting",
+    )
+    log_max_rows_per_hour = forms.IntegerField(
+        required=False, min_value=0, label="at most (rows per hour)", widget=forms.NumberInput(attrs={"size": 6}),
+    )
 
     # The services name the alias "name"; this form calls it "alias". A refused version is
     # named "version" there: its message goes next to the checkbox that overrides it.

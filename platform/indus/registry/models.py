@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 
@@ -76,6 +76,15 @@ class ModelAlias(models.Model):
     )
     canary_percent = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(100)], help_text="the share (0-100) the canary version answers",
+    )
+    # Request logging for the next training round: a share of the rows served under the alias,
+    # with their predictions, stored as versions of the dataset `<model>-served` (off by default).
+    log_sample_rate = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="the share (0-1) of served rows logged, with their predictions, to the dataset <model>-served",
+    )
+    log_max_rows_per_hour = models.PositiveIntegerField(
+        default=1000, help_text="at most this many rows logged per hour; more are dropped (and counted)",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

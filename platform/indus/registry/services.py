@@ -35,12 +35,13 @@ def model_version_create(*, model: RegisteredModel, artifact_path: str, job=None
 @transaction.atomic
 def model_alias_set(
     *, version: ModelVersion, name: str, canary_version: ModelVersion | None = None, canary_percent: int = 0,
-    force: bool = False,
+    force: bool = False, log_sample_rate: float | None = None, log_max_rows_per_hour: int | None = None,
 ) -> ModelAlias:
     """Point the alias at `version`; with a canary, `canary_version` answers `canary_percent`
     of the requests served under it (setting an alias without one ends any canary). A version
     no better than a prediction that ignores its inputs is refused unless `force`d; the audit
-    entry records a forced one."""
+    entry records a forced one. The request logging settings (`log_*`) are kept when not given:
+    moving `production` to a new version does not stop the logging an operator turned on."""
     model = version.model
     for field, candidate in (("version", version), ("canary_version", canary_version)):
         if candidate is not None and not force and is_flagged(model_version_verdict(candidate)):
@@ -51,15 +52,24 @@ def model_alias_set(
         raise field_error("canary_version", "the canary must be another version than the one the alias points at")
     if canary_version is None and canary_percent:
         raise field_error("canary_percent", "a canary share needs a canary version")
-    alias = ModelAlias(model=model, name=name, version=version, canary_version=canary_version, canary_percent=canary_percent)
+    current = ModelAlias.objects.filter(model=model, name=name).first()
+    logging = {
+        "log_sample_rate": log_sample_rate if log_sample_rate is not None else current.log_sample_rate if current else 0.0,
+        "log_max_rows_per_hour": log_max_rows_per_hour if log_max_rows_per_hour is not None
+        else current.log_max_rows_per_hour if current else ModelAlias._meta.get_field("log_max_rows_per_hour").default,
+    }
+    alias = ModelAlias(model=model, name=name, version=version, canary_version=canary_version, canary_percent=canary_percent,
+                       **logging)
     alias.full_clean(validate_unique=False, validate_constraints=False)
     alias, _ = ModelAlias.objects.update_or_create(
         model=model, name=name,
-        defaults={"version": version, "canary_version": canary_version, "canary_percent": canary_percent},
+        defaults={"version": version, "canary_version": canary_version, "canary_percent": canary_percent, **logging},
     )
     summary = {"model": model.name, "alias": name, "version": version.number}
     if canary_version is not None:
         summary.update(canary_version=canary_version.number, canary_percent=canary_percent)
+    if logging["log_sample_rate"] or (current is not None and current.log_sample_rate):
+        summary.update(logging)
     if force and any(is_flagged(model_version_verdict(v)) for v in (version, canary_version) if v is not None):
         summary["forced"] = True
     audit_entry_create(action="model_alias.set", target=model, project=model.project, summary=summary)

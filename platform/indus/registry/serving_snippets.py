@@ -32,7 +32,8 @@ def serving_context(version: ModelVersion) -> dict:
     aliases = ModelAlias.objects.filter(model=version.model).select_related("version", "canary_version")
     served_under = [
         {"name": alias.name, "share": 100 - alias.canary_percent if alias.version_id == version.pk else alias.canary_percent,
-         "canary": alias.version_id != version.pk}
+         "canary": alias.version_id != version.pk, "logged_percent": round(alias.log_sample_rate * 100, 1),
+         "logged_per_hour": alias.log_max_rows_per_hour}
         for alias in aliases if version.pk in (alias.version_id, alias.canary_version_id)
     ]
     selector = f"alias={served_under[0]['name']}" if served_under and not served_under[0]["canary"] else f"version={version.number}"

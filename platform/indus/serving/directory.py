@@ -12,13 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+import pyarrow as pa
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from rest_framework.exceptions import AuthenticationFailed
 
 from indus.api.authentication import BearerTokenAuthentication
 from indus.core.storage import artifact_storage, local_folder
+from indus.datasets.models import Dataset, DatasetVersion
+from indus.datasets.services import dataset_create
+from indus.datasets.snapshots import table_version_store
 from indus.registry.models import ModelAlias, ModelVersion, RegisteredModel
-from indus.tenancy.models import Role
+from indus.tenancy.models import Project, Role
 from indus.tenancy.selectors import project_for_member, user_has_role
 
 DEFAULT_ALIAS = "production"
@@ -59,6 +65,8 @@ class ServedTarget:
     main: VersionRef
     canary: VersionRef | None = None
     canary_percent: int = 0
+    log_sample_rate: float = 0.0  # request logging (an alias's setting; see request_log.py)
+    log_max_rows_per_hour: int = 0
 
     @property
     def key(self) -> tuple:
@@ -121,7 +129,7 @@ def served_target(*, user, project_slug: str, model_name: str, selector: str | N
         raise Refused(404, "not_found", f"model {model_name!r} has no alias {selector!r}", field="alias")
     canary = _ref(alias.canary_version) if alias.canary_version_id else None
     return ServedTarget(project.slug, model.name, model.task, selector, _ref(alias.version), canary,
-                        alias.canary_percent if canary else 0)
+                        alias.canary_percent if canary else 0, alias.log_sample_rate, alias.log_max_rows_per_hour)
 
 
 def _ref(version: ModelVersion) -> VersionRef:
@@ -144,3 +152,26 @@ def local_model_folder(artifact_path: str) -> str:
             shutil.copytree(downloaded, partial)
             partial.rename(copy)
     return str(copy)
+
+
+def served_dataset_name(model_name: str) -> str:
+    return f"{model_name}-served"
+
+
+def served_rows_store(*, project_slug: str, model_name: str, rows: list[dict]) -> DatasetVersion:
+    """Logged requests of one model version (see request_log.py) as a new version of the
+    project's dataset `<model>-served`, made on first use."""
+    project = Project.objects.get(slug=project_slug)
+    name = served_dataset_name(model_name)
+    dataset = Dataset.objects.filter(project=project, name=name).first()
+    if dataset is None:
+        try:
+            dataset = dataset_create(project=project, name=name,
+                                     description=f"rows served by model {model_name!r} and their predictions (request logging)")
+        except (IntegrityError, ValidationError):  # another serving process made it first
+            dataset = Dataset.objects.get(project=project, name=name)
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    table = pa.table({column: pa.array([row.get(column) for row in rows]) for column in columns})
+    version, _ = table_version_store(dataset=dataset, table=table, source=DatasetVersion.Source.SERVED,
+                                     source_name=f"served by {model_name}")
+    return version

@@ -16,3 +16,10 @@ BATCH_ROWS = Histogram(
 QUEUE_ROWS = Gauge("indus_serving_queue_rows", "rows waiting for a forward", ["model", "version"])
 LOADED_MODELS = Gauge("indus_serving_loaded_models", "model versions held in memory")
 LOADED_BYTES = Gauge("indus_serving_loaded_bytes", "bytes of weights the loaded versions hold")
+LOGGED_ROWS = Counter("indus_serving_logged_rows", "served rows kept for the request log (stored at the next flush)", ["model"])
+LOG_DROPPED_ROWS = Counter(
+    "indus_serving_logged_rows_dropped",
+    "sampled rows the request log did not keep: past the alias's hourly bound (hourly_bound), past the "
+    "process's buffer (buffer_full), or lost when storing them failed (store_failed)",
+    ["model", "reason"],
+)

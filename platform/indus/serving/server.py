@@ -19,6 +19,7 @@ do, this module adds through its documented extension points, the FastAPI `app`
 import asyncio
 import contextvars
 import hashlib
+import hmac
 import json
 import logging
 import sys
@@ -37,8 +38,10 @@ from django.db.utils import InterfaceError, OperationalError
 from indus.core.errors import error_body
 from indus.serving import directory, metrics
 from indus.serving.directory import Refused, ServedTarget, VersionRef
+from indus.serving.request_log import RequestLog
 from indus_workers.devices import choose_device
 from indus_workers.inference.cache import ModelCache
+from indus_workers.inference.explain import ExplanationUnsupported, explain_rows
 from indus_workers.inference.predictor import BatchPredictor, available_cores
 from indus_workers.serving.batching import DynamicBatcher, QueueFull, RequestTimedOut
 from indus_workers.serving.canary import CanarySplit
@@ -47,6 +50,7 @@ from indus_workers.serving.rows import RowsRefused, ServedModel
 logger = logging.getLogger(__name__)
 
 VERSION_HEADER = "x-indus-model-version"
+METRICS_PATH = "/metrics"
 #: The target the Gateway resolved for the request being answered.
 CURRENT_TARGET: contextvars.ContextVar[ServedTarget] = contextvars.ContextVar("indus_serving_target")
 
@@ -62,6 +66,19 @@ class ServingConfig:
     max_body_bytes: int = field(default_factory=lambda: settings.INDUS_SERVING_MAX_BODY_BYTES)
     memory_bytes: int = field(default_factory=lambda: settings.INDUS_SERVING_MEMORY_BYTES)
     refresh_seconds: float = field(default_factory=lambda: settings.INDUS_SERVING_REFRESH_SECONDS)
+    request_log_flush_seconds: float = field(default_factory=lambda: settings.INDUS_SERVING_REQUEST_LOG_FLUSH_SECONDS)
+    request_log_buffer_rows: int = field(default_factory=lambda: settings.INDUS_SERVING_REQUEST_LOG_BUFFER_ROWS)
+    explain_max_rows: int = field(default_factory=lambda: settings.INDUS_SERVING_EXPLAIN_MAX_ROWS)
+    metrics_token: str = field(default_factory=lambda: settings.INDUS_SERVING_METRICS_TOKEN)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A request's predictions, the version that computed them, and explanations if asked for."""
+
+    version: VersionRef
+    predictions: list[dict]
+    explanations: list[dict] | None = None
 
 
 class Recent:
@@ -106,6 +123,8 @@ class Serving:
         self._loading: dict[int, asyncio.Future] = {}
         self._answering: dict[tuple, VersionRef] = {}  # (target key, main | canary) -> last version that answered
         self.split = CanarySplit()
+        self.request_log = RequestLog(max_buffered_rows=config.request_log_buffer_rows)
+        self._flusher: asyncio.Task | None = None
         # One core is left to the event loop (HTTP, JSON, checking rows): torch's threads spin
         # while they wait, and on a small machine a forward on every core starved the requests
         # it was answering (a batch of 32 MiniLM rows took twice as long on two threads as on one).
@@ -234,8 +253,12 @@ class Serving:
 
     # --- answering ---------------------------------------------------------------------------
 
-    async def predict(self, target: ServedTarget, rows) -> tuple[VersionRef, list[dict]]:
-        """The output rows for the request's rows, and the version that computed them."""
+    async def predict(self, target: ServedTarget, rows, *, explain: bool = False) -> Answer:
+        """The output rows for the request's rows, the version that computed them, and with
+        `explain`, one explanation per row (computed apart from the batch: it is costly)."""
+        if explain and isinstance(rows, list) and len(rows) > self.config.explain_max_rows:
+            raise Refused(400, "too_many_rows", f"explanations are computed for at most {self.config.explain_max_rows} rows "
+                          f"a request (INDUS_SERVING_EXPLAIN_MAX_ROWS); this one has {len(rows)}", field="explain")
         chosen = self.split.choose(target.key, main=target.main, canary=target.canary, canary_percent=target.canary_percent)
         slot = (target.key, "canary" if chosen is target.canary else "main")
         version, served = await self.ready(slot, chosen)
@@ -253,7 +276,45 @@ class Serving:
                           details={"retry_after_seconds": full.retry_after_seconds}) from None
         except RequestTimedOut as timed_out:
             raise Refused(504, "timeout", f"the model gave no answer in time: {timed_out}") from None
-        return version, answers
+        explanations = await self._explained(served, table) if explain else None
+        self.request_log.offer(target, version, table, answers)
+        if target.log_sample_rate > 0:
+            self._start_flusher()
+        return Answer(version, answers, explanations)
+
+    async def _explained(self, served: ServedModel, table) -> list[dict]:
+        """The rows explained as batch inference explains them, on the compute thread."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._compute, lambda: explain_rows(served.model, table, list(range(table.num_rows))))
+        except ExplanationUnsupported as unsupported:
+            raise Refused(400, "not_supported", str(unsupported), field="explain") from None
+
+    # --- request logging ---------------------------------------------------------------------
+
+    def _start_flusher(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush_periodically())
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.request_log_flush_seconds)
+            await self.flush_request_log()
+
+    async def flush_request_log(self) -> int:
+        """Store the logged rows buffered so far, one dataset version per model version, on the
+        database thread; rows that could not be stored are dropped, counted and logged.
+        Returns the rows stored."""
+        stored = 0
+        for batch in self.request_log.take():
+            try:
+                await self._in_database(directory.served_rows_store, project_slug=batch.project, model_name=batch.model,
+                                        rows=batch.rows)
+                stored += len(batch.rows)
+            except Exception:
+                logger.exception("storing %d logged rows of %s.%s failed", len(batch.rows), batch.project, batch.model)
+                metrics.LOG_DROPPED_ROWS.labels(model=f"{batch.project}.{batch.model}", reason="store_failed").inc(len(batch.rows))
+        return stored
 
 
 # --- HTTP ------------------------------------------------------------------------------------
@@ -337,10 +398,12 @@ class Gateway:
         started = time.perf_counter()
         try:
             route = route_of(scope["path"], scope.get("query_string", b"").decode("latin-1"))
+            headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
             if route.model is None:
+                if scope["path"].rstrip("/") == METRICS_PATH:
+                    await self._check_metrics_caller(headers.get("authorization"))
                 return await self.app(scope, receive, send)
             receive = await self._capped_body(scope, receive)
-            headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
             user = await self.serving.caller(headers.get("authorization"))
             target = await self.serving.target(user, route.project, route.model, route.selector)
         except Refused as refused:
@@ -359,6 +422,18 @@ class Gateway:
         model = f"{target.project}.{target.model}"
         metrics.REQUESTS.labels(model=model, version=send.version or "", status=str(send.status)).inc()
         metrics.LATENCY.labels(model=model).observe(time.perf_counter() - started)
+
+    async def _check_metrics_caller(self, authorization: str | None) -> None:
+        """/metrics names every project's models and their traffic: it answers the scraper's
+        own token (INDUS_SERVING_METRICS_TOKEN, sent as a bearer token) or a staff user's API
+        token, and refuses anyone else as the API would."""
+        expected = self.serving.config.metrics_token
+        if expected and hmac.compare_digest((authorization or "").encode(), f"Bearer {expected}".encode()):
+            return
+        user = await self.serving.caller(authorization)
+        if not user.is_staff:
+            raise Refused(403, "permission_denied", "/metrics answers staff users' API tokens and the token set in "
+                          "INDUS_SERVING_METRICS_TOKEN")
 
     async def _capped_body(self, scope, receive):
         """The body read whole, refused with 413 past the cap (from the declared length before
@@ -482,13 +557,15 @@ def _build_kserve(serving: Serving):
         async def __call__(self, body, headers=None, verb=None):
             target = CURRENT_TARGET.get()
             if isinstance(body, InferRequest):
-                version, answers = await serving.predict(target, tensors.rows_of(body))
-                outputs = [InferOutput(**output) for output in tensors.outputs_of(answers)]
+                answer = await serving.predict(target, tensors.rows_of(body))
+                version = answer.version
+                outputs = [InferOutput(**output) for output in tensors.outputs_of(answer.predictions)]
                 response = InferResponse(response_id=body.id or uuid.uuid4().hex, model_name=self.name,
                                          model_version=str(version.number), infer_outputs=outputs)
             elif isinstance(body, dict):  # V1: {"instances": rows}
-                version, answers = await serving.predict(target, body.get("instances"))
-                response = {"predictions": answers, "model_version": version.number}
+                answer = await serving.predict(target, body.get("instances"))
+                version = answer.version
+                response = {"predictions": answer.predictions, "model_version": version.number}
             else:
                 raise Refused(400, "invalid", "the body must be JSON", field="body")
             return response, {VERSION_HEADER: str(version.number)}
@@ -533,14 +610,20 @@ def build_server(config: ServingConfig):
             raise Refused(400, "parse_error", f"the body is not JSON: {error}", field="body") from None
         if not isinstance(body, dict) or "rows" not in body:
             raise Refused(400, "required", 'the body must be an object with "rows": [{column: value}, ...]', field="rows")
-        version, answers = await serving.predict(target, body["rows"])
-        return JSONResponse(
-            {"model": f"{target.project}.{target.model}", "selector": target.selector, "version": version.number,
-             "predictions": answers},
-            headers={VERSION_HEADER: str(version.number)},
-        )
+        explain = body.get("explain", False)
+        if not isinstance(explain, bool):
+            raise Refused(400, "wrong_type", f"explain takes true or false, not {explain!r}"[:200], field="explain")
+        answer = await serving.predict(target, body["rows"], explain=explain)
+        answered = {"model": f"{target.project}.{target.model}", "selector": target.selector,
+                    "version": answer.version.number, "predictions": answer.predictions}
+        if explain:
+            answered["explanations"] = answer.explanations
+        return JSONResponse(answered, headers={VERSION_HEADER: str(answer.version.number)})
 
     app.add_api_route("/projects/{project}/models/{model}/predict", predict, methods=["POST"])
     app.add_exception_handler(Refused, _refused_handler)
     app.add_middleware(Gateway, serving=serving)
+    # A stopping process stores the rows it logged since the last flush (uvicorn's graceful
+    # shutdown runs this once the requests in flight are answered).
+    app.router.on_shutdown.append(serving.flush_request_log)
     return server, serving

@@ -33,6 +33,27 @@ def fine_tune_submit(
     """Queue a fine-tuning job on the `gpu` queue, or raise a ValidationError per bad field.
     The task is a plugin's, named by `task`, or the one a `binding` makes of a template and the
     dataset's own columns."""
+    spec, _ = fine_tune_checked_spec(
+        project=project, dataset_version=dataset_version, model_name=model_name, task=task, binding=binding,
+        backbone=backbone, hyperparameters=hyperparameters, parent_version=parent_version, processes=processes,
+    )
+    return job_create(project=project, kind="fine_tune", created_by=created_by, spec=spec)
+
+
+def fine_tune_checked_spec(
+    *,
+    project,
+    dataset_version: DatasetVersion,
+    model_name: str,
+    task: str | None = None,
+    binding: TaskBinding | None = None,
+    backbone: str | None = None,
+    hyperparameters: dict | None = None,
+    parent_version: ModelVersion | None = None,
+    processes: int = 1,
+) -> tuple[dict, Task]:
+    """The spec of a fine-tuning job and its task, every input checked (a ValidationError per
+    bad field), nothing queued: for the services that launch fine-tuning jobs later (a sweep)."""
     registry = get_registry()
     if dataset_version.dataset.project_id != project.pk:
         raise field_error("dataset_version", "no such dataset version in this project", code="not_found")
@@ -52,21 +73,17 @@ def fine_tune_submit(
     _check_model_name(project, model_name, task)
     _check_parent(project, parent_version, task, declared)
     _check_data(declared, dataset_version)
-    return job_create(
-        project=project,
-        kind="fine_tune",
-        created_by=created_by,
-        spec={
-            "task": task,
-            "binding_id": binding.pk if binding else None,
-            "dataset_version_id": dataset_version.pk,
-            "model_name": model_name,
-            "backbone": backbone_name,
-            "hyperparameters": complete,
-            "parent_version_id": parent_version.pk if parent_version else None,
-            "processes": processes,
-        },
-    )
+    spec = {
+        "task": task,
+        "binding_id": binding.pk if binding else None,
+        "dataset_version_id": dataset_version.pk,
+        "model_name": model_name,
+        "backbone": backbone_name,
+        "hyperparameters": complete,
+        "parent_version_id": parent_version.pk if parent_version else None,
+        "processes": processes,
+    }
+    return spec, declared
 
 
 def _task(project, task: str | None, binding: TaskBinding | None) -> Task:

@@ -8,7 +8,12 @@ import pytest
 
 from indus.plugins.contract import JobInputError
 from indus_workers.inference import ModelCache
-from indus_workers.inference.evaluate import EvaluationSpec, evaluate_model
+from indus_workers.inference.evaluate import (
+    EvaluationSpec,
+    evaluate_model,
+    evaluate_rows,
+    evaluation_result,
+)
 from indus_workers.model import load_model
 from tests.workers.inference.conftest import RecordedEvents, applications, reviews, sensor_readings, write_input
 
@@ -106,3 +111,57 @@ def test_a_target_column_without_values_has_nothing_to_score(tmp_path, text_mode
     table = reviews(10).set_column(2, "sentiment", pa.nulls(10, pa.string()))
     with pytest.raises(JobInputError, match="has no values"):
         scored(tmp_path, text_model_dir, table)
+
+
+# --- an evaluation split by rows ---------------------------------------------------------------
+
+def scored_in_parts(tmp_path, model_dir, table: pa.Table, bounds: list[int], *, batch_size=64) -> tuple[list[dict], dict]:
+    """Each part's outcome (`evaluate_rows` over consecutive row ranges, through JSON as a part
+    sends it back) and the job's result made from them."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = write_input(table, tmp_path / "labelled.parquet", "parquet")
+    spec = EvaluationSpec(model_dir=model_dir, input_path=path, batch_size=batch_size)
+    parts = [
+        json.loads(json.dumps(evaluate_rows(spec, RecordedEvents(), first_row=first, end_row=end, cache=ModelCache())))
+        for first, end in zip(bounds, bounds[1:])
+    ]
+    return parts, evaluation_result(load_model(model_dir).task, parts)
+
+
+def test_an_evaluation_split_into_row_ranges_scores_as_the_whole_file(tmp_path, text_model_dir):
+    table = reviews(240, seed=14)
+    table = table.set_column(2, "sentiment", pa.array(table.column("sentiment").to_pylist()[:-1] + [None]))
+    parts, result = scored_in_parts(tmp_path / "parts", text_model_dir, table, [0, 70, 71, 180, 240])
+    whole = scored(tmp_path / "whole", text_model_dir, table, batch_size=64)
+
+    assert [part["rows_read"] for part in parts] == [70, 1, 109, 60]
+    assert (result["rows"], result["rows_read"], result["rows_without_target"]) == (239, 240, 1)
+    assert result["reports"]["confusion_matrix"] == whole["reports"]["confusion_matrix"]
+    assert result["reports"]["baseline"] == whole["reports"]["baseline"]
+    assert result["metrics"] == pytest.approx(whole["metrics"], abs=1e-6)
+
+
+def test_row_ranges_across_chunks_cover_every_row_once(tmp_path, tabular_model_dir):
+    table = applications(8400, seed=15)  # past one chunk of rows, so a range spans two
+    parts, result = scored_in_parts(tmp_path, tabular_model_dir, table, [0, 3000, 8300, 8400], batch_size=512)
+    values = np.array([row["value"] for row in simple_predictions(tabular_model_dir, table)])
+    truth = table.column("credit_limit").to_numpy()
+    assert [part["rows"] for part in parts] == [3000, 5300, 100]
+    assert result["reports"]["summary"]["rows"] == 8400
+    assert result["metrics"]["mae"] == pytest.approx(np.mean(np.abs(values - truth)), rel=1e-4)
+
+
+def test_a_bad_row_fails_only_the_part_it_is_in(tmp_path, tabular_model_dir):
+    table = applications(20).set_column(1, "income", pa.array(["52000"] * 7 + ["lots"] + ["48000"] * 12))
+    path = write_input(table, tmp_path / "labelled.parquet", "parquet")
+    spec = EvaluationSpec(model_dir=tabular_model_dir, input_path=path)
+    later = evaluate_rows(spec, RecordedEvents(), first_row=10, end_row=20, cache=ModelCache())
+    assert (later["rows"], later["rows_read"]) == (10, 10)
+    with pytest.raises(JobInputError, match=r"row 7: column 'income': 'lots' is not a number"):
+        evaluate_rows(spec, RecordedEvents(), first_row=5, end_row=10, cache=ModelCache())
+
+
+def test_a_forecast_is_evaluated_in_one_part(tmp_path, forecast_model_dir):
+    path = write_input(sensor_readings(60), tmp_path / "labelled.parquet", "parquet")
+    with pytest.raises(ValueError, match="cannot be split by rows"):
+        evaluate_rows(EvaluationSpec(model_dir=forecast_model_dir, input_path=path), RecordedEvents(), first_row=30)

@@ -3,12 +3,15 @@
 A ranking task's truth is the index of the item the user chose; its prediction is a score for
 every item in the catalogue. With a single relevant item, recall@k and hit rate@k are the same
 number (was the chosen item in the top k?), and NDCG@k reduces to 1 / log2(rank + 2).
+Each is a sum over rows, so parts' partials add up; the rank percentiles come from the
+distribution of ranks (exact while there are few distinct ranks, see `partials`).
 """
 import re
 
 import numpy as np
 
 from indus.plugins.contract import Task
+from indus_workers.evaluation.partials import distribution_of, distribution_quantiles
 
 # Rows compared at once: keeps the (rows, items) comparison a few hundred MB at most for a
 # large catalogue instead of materialising it for every row.
@@ -58,41 +61,65 @@ def checked_scores(truth, predictions: dict, key: str) -> tuple[np.ndarray, np.n
     return truth.astype(np.int64), scores
 
 
-def evaluate_ranking(task: Task, truth, predictions: dict) -> tuple[dict, dict]:
+def ranking_partial(task: Task, truth, predictions: dict) -> dict:
     truth, scores = checked_scores(truth, predictions, "scores")
     ranks = truth_ranks(scores, truth)
-    top_k = presentation_top_k(task)
-    metrics = {"mrr": float(np.mean(1.0 / (ranks + 1)))}
+    ranked = ranks[np.isfinite(ranks)] + 1  # 1-based, as people count
+    at_cutoffs = {}
     for k in requested_cutoffs(task, CUTOFF_METRIC):
         in_top_k = ranks < k
-        metrics[f"recall_at_{k}"] = metrics[f"hit_rate_at_{k}"] = float(in_top_k.mean())
-        metrics[f"ndcg_at_{k}"] = float(np.mean(np.where(in_top_k, 1.0 / np.log2(ranks + 2), 0.0)))
+        at_cutoffs[str(k)] = {
+            "hits": int(in_top_k.sum()),
+            "ndcg_sum": float(np.sum(np.where(in_top_k, 1.0 / np.log2(ranks + 2), 0.0))),
+        }
+    return {
+        "rows": int(len(truth)),
+        "items": str(scores.shape[1]),  # a fact of the model every part shares, not a count
+        "reciprocal_rank_sum": float(np.sum(1.0 / (ranks + 1))),
+        "at_cutoffs": at_cutoffs,
+        "ranks": distribution_of(ranked, grid="relative"),
+    }
+
+
+def ranking_scores(task: Task, partial: dict, truth_partial: dict) -> tuple[dict, dict]:
+    rows, top_k = partial["rows"], presentation_top_k(task)
+    metrics = {"mrr": partial["reciprocal_rank_sum"] / rows}
+    for k, sums in partial["at_cutoffs"].items():
+        metrics[f"recall_at_{k}"] = metrics[f"hit_rate_at_{k}"] = sums["hits"] / rows
+        metrics[f"ndcg_at_{k}"] = sums["ndcg_sum"] / rows
     for name in CUTOFF_NAMES:
         metrics[f"{name}_at_k"] = metrics[f"{name}_at_{top_k}"]
-    ranked = ranks[np.isfinite(ranks)] + 1  # 1-based, as people count
-    median_rank, rank_90th_percentile = np.quantile(ranked, (0.5, 0.9)) if ranked.size else (None, None)
+    ranked_rows = sum(partial["ranks"]["counts"][0])
+    median_rank, rank_90th_percentile = (
+        distribution_quantiles(partial["ranks"], (0.5, 0.9)).tolist() if ranked_rows else (None, None)
+    )
     reports = {
         "summary": {
-            "rows": int(len(truth)),
-            "items": int(scores.shape[1]),
+            "rows": rows,
+            "items": int(partial["items"]),
             "k": top_k,
             "median_rank": median_rank,
             "rank_90th_percentile": rank_90th_percentile,
-            "unranked_rows": int(len(truth) - ranked.size),  # truth outside the catalogue or scored NaN
+            "unranked_rows": rows - ranked_rows,  # truth outside the catalogue or scored NaN
         }
     }
     return metrics, reports
 
 
-def popularity_baseline(task: Task, truth) -> dict:
+def item_choices(task: Task, truth) -> dict:
+    """The truth's mergeable state for the baseline: how often each item was chosen."""
+    truth = np.asarray(truth, np.int64)
+    return {"rows": int(truth.size), "choices": np.bincount(truth[truth >= 0]).tolist()}
+
+
+def popularity_baseline(task: Task, truth_partial: dict) -> dict:
     """Recall@k of recommending the k items chosen most often in this set to everyone: an
     optimistic popularity recommender (it knows this set's popularity), the bar a model must clear."""
-    truth = np.asarray(truth, np.int64)
     top_k = presentation_top_k(task)
-    choices = np.bincount(truth[truth >= 0])
+    choices = np.asarray(truth_partial["choices"], np.int64)
     most_chosen = np.argsort(-choices, kind="stable")[:top_k]
     return {
         "strategy": "most_popular",
         "items": [int(item) for item in most_chosen],
-        f"recall_at_{top_k}": float(choices[most_chosen].sum() / truth.size),
+        f"recall_at_{top_k}": float(choices[most_chosen].sum() / truth_partial["rows"]),
     }

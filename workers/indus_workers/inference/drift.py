@@ -21,6 +21,10 @@ What the reference can support, and so what is computed:
   estimate, and `top_tokens` (a list of words) gives the share of inference words never among
   them; otherwise the verdict is "unknown" and only the inference side is reported.
 Identifiers and dates are left out: they are new by nature.
+
+A job split into parts has a monitor per part: `partial()` is its state as JSON, and
+`DriftMonitor.merged` adds the parts' states up into one monitor, whose summary is the one a
+single monitor over every row gives, without reading any row again.
 """
 import math
 from collections import Counter
@@ -68,17 +72,25 @@ class RunningMoments:
     def add(self, values: np.ndarray) -> None:
         if not values.size:
             return
-        count, mean = values.size, float(values.mean())
-        squares = float(((values - mean) ** 2).sum())
+        mean = float(values.mean())
+        self.merge(values.size, mean, float(((values - mean) ** 2).sum()))
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.squares / self.count) if self.count else 0.0
+
+    def merge(self, count: int, mean: float, squares: float) -> None:
+        """Add the moments of other values (`partial()` of another instance)."""
+        if not count:
+            return
         total = self.count + count
         delta = mean - self.mean
         self.squares += squares + delta**2 * self.count * count / total
         self.mean += delta * count / total
         self.count = total
 
-    @property
-    def std(self) -> float:
-        return math.sqrt(self.squares / self.count) if self.count else 0.0
+    def partial(self) -> list:
+        return [self.count, self.mean, self.squares]
 
 
 def _missing_psi(reference_missing: float, missing: float) -> float:
@@ -110,6 +122,15 @@ class FeatureDrift:
     def summary(self, reference_rows: int) -> dict:
         raise NotImplementedError
 
+    def partial(self) -> dict:
+        """What this feature has counted, as JSON."""
+        return {"rows": self.rows, "missing": self.missing}
+
+    def merge(self, partial: dict) -> None:
+        """Add what another instance of this feature counted (its `partial()`)."""
+        self.rows += partial["rows"]
+        self.missing += partial["missing"]
+
 
 class TopValuesDrift(FeatureDrift):
     """Counts of the reference's top values, of any other value and of missing ones."""
@@ -132,6 +153,16 @@ class TopValuesDrift(FeatureDrift):
         for value, count in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist()):
             key = self.key(value)
             self.counts[key if key in top else None] += count
+
+    def partial(self) -> dict:
+        # JSON keys are text: the other values' count (key None) goes on its own.
+        return {**super().partial(), "counts": {key: count for key, count in self.counts.items() if key is not None},
+                "other": self.counts[None]}
+
+    def merge(self, partial: dict) -> None:
+        super().merge(partial)
+        self.counts.update(partial["counts"])
+        self.counts[None] += partial["other"]
 
     def shares(self, reference_rows: int) -> tuple[list[float], list[float]]:
         top_counts = [entry["count"] for entry in self.reference["top_values"]]
@@ -175,6 +206,14 @@ class NumericDrift(TopValuesDrift):
             self.out_of_range += int(((numbers < low) | (numbers > high)).sum())
         if self.top:
             super().add_present(values)
+
+    def partial(self) -> dict:
+        return {**super().partial(), "moments": self.moments.partial(), "out_of_range": self.out_of_range}
+
+    def merge(self, partial: dict) -> None:
+        super().merge(partial)
+        self.moments.merge(*partial["moments"])
+        self.out_of_range += partial["out_of_range"]
 
     def is_discrete(self, reference_rows: int) -> bool:
         present = reference_rows - self.reference.get("missing", 0)
@@ -226,6 +265,16 @@ class TextDrift(FeatureDrift):
                 self.words += len(words)
                 self.unseen_words += sum(word not in self.known_words for word in words)
 
+    def partial(self) -> dict:
+        return {**super().partial(), "lengths": self.lengths.partial(), "words": self.words,
+                "unseen_words": self.unseen_words}
+
+    def merge(self, partial: dict) -> None:
+        super().merge(partial)
+        self.lengths.merge(*partial["lengths"])
+        self.words += partial["words"]
+        self.unseen_words += partial["unseen_words"]
+
     def summary(self, reference_rows: int) -> dict:
         result = {"kind": self.kind, "length": {"inference": {"mean": self.lengths.mean, "std": self.lengths.std}}}
         reference_length = self.reference.get("length")
@@ -269,6 +318,22 @@ class DriftMonitor:
         self.rows += table.num_rows
         for feature in self.features:
             feature.add(table.column(feature.name))
+
+    def partial(self) -> dict:
+        """This monitor's statistics as JSON, for `merged` (a part of a job computes them)."""
+        return {"rows": self.rows, "features": {feature.name: feature.partial() for feature in self.features}}
+
+    @classmethod
+    def merged(cls, partials: list[dict], reference_profile: dict | None, columns: list[Column], *,
+               numeric_scales: dict[str, dict] | None = None) -> "DriftMonitor":
+        """One monitor holding what the monitors of `partials` counted, each made with these
+        arguments: its summary is that of one monitor that saw all of their rows."""
+        monitor = cls(reference_profile, columns, numeric_scales=numeric_scales)
+        for partial in partials:
+            monitor.rows += partial["rows"]
+            for feature in monitor.features:
+                feature.merge(partial["features"][feature.name])
+        return monitor
 
     def summary(self) -> dict:
         if not self.reference_profile:

@@ -52,10 +52,13 @@ def write_atomically(path: Path, write) -> None:
 
 
 class PartStore:
-    def __init__(self, output_dir: str | Path, *, job_fingerprint: str, rows_per_part: int):
+    def __init__(self, output_dir: str | Path, *, job_fingerprint: str, rows_per_part: int, first_row: int = 0):
+        """`first_row`: the input row this store's first part starts at (a part of a job split
+        into parts starts inside the file); parts are counted from there."""
         self.folder = Path(output_dir)
         self.fingerprint = job_fingerprint
         self.rows_per_part = rows_per_part
+        self.first_row = first_row
         self.parts: list[PartRecord] = []
 
     @property
@@ -92,7 +95,7 @@ class PartStore:
     def write_part(self, index: int, table: pa.Table, *, bad_rows: int) -> PartRecord:
         relative = f"{PARTS_FOLDER}/part-{index:05d}.parquet"
         write_atomically(self.folder / relative, lambda path: pa_parquet.write_table(table, path))
-        record = PartRecord(index=index, first_row=index * self.rows_per_part, rows=table.num_rows, bad_rows=bad_rows, file=relative)
+        record = PartRecord(index=index, first_row=self.first_row + index * self.rows_per_part, rows=table.num_rows, bad_rows=bad_rows, file=relative)
         self.parts.append(record)
         progress = {"fingerprint": self.fingerprint, "rows_per_part": self.rows_per_part, "parts": [asdict(part) for part in self.parts]}
         write_atomically(self.progress_path, lambda path: path.write_text(json.dumps(progress, indent=1)))

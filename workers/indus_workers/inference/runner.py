@@ -32,7 +32,7 @@ from indus_workers.inference.explain.requested import requested_explanations
 from indus_workers.inference.final_output import write_final_output
 from indus_workers.inference.forecasts import SeriesTails, forecast_table
 from indus_workers.inference.outputs import chunk_output_table, columns_output_table
-from indus_workers.inference.parts import PartStore, file_identity, fingerprint
+from indus_workers.inference.parts import PartRecord, PartStore, file_identity, fingerprint
 from indus_workers.inference.precision import choose_model
 from indus_workers.inference.predictor import BatchPredictor, InferenceStopped, compute_threads
 from indus_workers.inference.prefetch import Prefetcher
@@ -51,47 +51,79 @@ class PreparedChunk:
     rows: EncodedRows | None  # the good rows, encoded; None when the chunk has none
 
 
-def run_inference(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache | None = None) -> dict:
-    """Run the job; return its JSON-ready result. `resumed_from_part` is the first part this run
-    computed when earlier parts came from a previous run, else None; `stopped` is True when the
-    job was asked to stop (finished parts are kept and a later run continues after them)."""
+@dataclass
+class ComputedRows:
+    """Stages 1 to 4 done: what the output, the explanations and the result are made from."""
+
+    model: IndusModel  # full precision, for explanations
+    source: InputSource
+    store: PartStore
+    predictor: BatchPredictor
+    drift: DriftMonitor
+    int8_report: dict | None
+    chunk_rows: int
+    rows_before: int  # rows predicted by earlier runs of the job
+    resumed_parts: int
+    started: float
+    stopped: bool
+
+
+def compute_rows(spec: InferenceSpec, events: RunEvents, cache: ModelCache) -> ComputedRows:
+    """Stages 1 to 4 over the spec's rows: the whole input, or one part of a job split into parts."""
     started = time.perf_counter()
-    cache = shared_cache if cache is None else cache  # not `or`: an empty cache is falsy
     full_model = cache.get(spec.model_dir)
     compute = _compute_for(full_model)
+    if spec.end_row is not None and compute is compute_forecasts:
+        raise JobInputError("a forecasting job cannot be split into parts: each series needs all of its rows")
     columns = list(full_model.task.model_columns)
     source = InputSource(spec.input_path, spec.input_format, columns, spec.id_column)
     source.check()
     events.log(f"batch inference of {Path(spec.input_path).name} with {full_model.task.name}")
     chunk_rows = min(CHUNK_ROWS, spec.rows_per_part)
-    total_rows = check_every_row(source, chunk_rows) if spec.on_bad_rows == "fail" else None
+    rows = (spec.first_row, spec.end_row)
+    counted = check_every_row(source, chunk_rows, rows) if spec.on_bad_rows == "fail" else None
+    total_rows = spec.end_row - spec.first_row if spec.end_row is not None else counted
     plan = choose_device()
     model, int8_report = choose_model(
         spec.model_dir, int8=spec.int8, cache=cache, plan=plan, source=source, batch_size=spec.batch_size, events=events
     )
-    store = PartStore(spec.output_dir, job_fingerprint=_job_fingerprint(spec, cache, int8_report, plan), rows_per_part=spec.rows_per_part)
+    store = PartStore(spec.output_dir, job_fingerprint=_job_fingerprint(spec, cache, int8_report, plan),
+                      rows_per_part=spec.rows_per_part, first_row=spec.first_row)
     resumed_parts = len(store.resume())
     if resumed_parts:
         events.log(f"resuming after {resumed_parts} completed part(s): {store.rows_done} rows already predicted")
     events.log(f"computing on {plan.device.type} in {str(plan.dtype).removeprefix('torch.')}" + (" (int8 weights)" if model is not full_model else ""))
     drift = DriftMonitor(spec.reference_profile, columns, numeric_scales=numeric_scales_of(full_model.featurizer))
     predictor = BatchPredictor(model, plan, batch_size=spec.batch_size, should_stop=events.should_stop)
-    rows_before = store.rows_done
+    computed = ComputedRows(full_model, source, store, predictor, drift, int8_report, chunk_rows, store.rows_done,
+                            resumed_parts, started, stopped=False)
     try:
         with compute_threads():
             compute(spec, model, source, store, predictor, drift, events, chunk_rows=chunk_rows, total_rows=total_rows)
     except InferenceStopped:
         events.log(f"stopped after {len(store.parts)} part(s); they are kept for a later run")
+        computed.stopped = True
+    return computed
+
+
+def run_inference(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache | None = None) -> dict:
+    """Run the job; return its JSON-ready result. `resumed_from_part` is the first part this run
+    computed when earlier parts came from a previous run, else None; `stopped` is True when the
+    job was asked to stop (finished parts are kept and a later run continues after them)."""
+    cache = shared_cache if cache is None else cache  # not `or`: an empty cache is falsy
+    computed = compute_rows(spec, events, cache)
+    store = computed.store
+    if computed.stopped:
         return {
             "stopped": True, "rows": store.rows_done, "parts": len(store.parts), "output_path": None,
-            "seconds": time.perf_counter() - started, "resumed_from_part": resumed_parts or None,
+            "seconds": time.perf_counter() - computed.started, "resumed_from_part": computed.resumed_parts or None,
         }
 
     write_final_output(store.part_paths(), spec.output_path, spec.output_format)
     explanations = None
     if spec.explain is not None:
-        explanations = requested_explanations(spec, full_model, source, store, events, chunk_rows=chunk_rows)
-    seconds = time.perf_counter() - started
+        explanations = requested_explanations(spec, computed.model, computed.source, store, events, chunk_rows=computed.chunk_rows)
+    seconds = time.perf_counter() - computed.started
     result = {
         "stopped": False,
         "rows": store.rows_done,
@@ -99,15 +131,82 @@ def run_inference(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache |
         "output_path": spec.output_path,
         "parts": len(store.parts),
         "seconds": seconds,
-        "rows_per_second": (store.rows_done - rows_before) / seconds if seconds else None,
-        "padding_share": predictor.padding_share,
-        "out_of_memory_splits": predictor.out_of_memory_splits,
-        "int8": int8_report,
+        "rows_per_second": (store.rows_done - computed.rows_before) / seconds if seconds else None,
+        "padding_share": computed.predictor.padding_share,
+        "out_of_memory_splits": computed.predictor.out_of_memory_splits,
+        "int8": computed.int8_report,
         "explanations": explanations,
-        "drift": drift.summary(),
-        "resumed_from_part": resumed_parts or None,
+        "drift": computed.drift.summary(),
+        "resumed_from_part": computed.resumed_parts or None,
     }
     events.log(f"wrote {result['rows']} rows ({result['bad_rows']} with errors) to {Path(spec.output_path).name} in {seconds:.1f} s")
+    events.progress(1.0, "done")
+    return result
+
+
+def run_inference_part(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache | None = None) -> dict:
+    """Rows [spec.first_row, spec.end_row) of a job split into parts, written as output parts in
+    `spec.output_dir` (resumable as a whole job is); no output file, no explanations. Returns
+    the JSON-ready part result `assemble_parts` joins: its output files (relative to
+    `spec.output_dir`), row counts and the drift statistics of its rows."""
+    cache = shared_cache if cache is None else cache
+    computed = compute_rows(spec, events, cache)
+    store = computed.store
+    seconds = time.perf_counter() - computed.started
+    return {
+        "stopped": computed.stopped,
+        "rows": store.rows_done,
+        "bad_rows": sum(part.bad_rows for part in store.parts),
+        "files": [{"file": part.file, "first_row": part.first_row, "rows": part.rows, "bad_rows": part.bad_rows}
+                  for part in store.parts],
+        "seconds": seconds,
+        "padding_share": computed.predictor.padding_share,
+        "out_of_memory_splits": computed.predictor.out_of_memory_splits,
+        "int8": computed.int8_report,
+        "drift": computed.drift.partial(),
+        "resumed_from_part": computed.resumed_parts or None,
+    }
+
+
+def assemble_parts(spec: InferenceSpec, part_results: list[dict], events: RunEvents, *, cache: ModelCache | None = None,
+                   seconds: float) -> dict:
+    """The output of a job split into parts, from its parts' results in row order (each file
+    named relative to `spec.output_dir`): the output file joined once, atomically; the
+    explanations, reading only the explained rows again; the drift summary from the parts'
+    statistics, with no row read again. `seconds`: how long the job has run."""
+    cache = shared_cache if cache is None else cache
+    model = cache.get(spec.model_dir)
+    store = PartStore(spec.output_dir, job_fingerprint="", rows_per_part=spec.rows_per_part)
+    store.parts = [PartRecord(index=index, **written) for index, written in
+                   enumerate(written for result in part_results for written in result["files"])]
+    write_final_output(store.part_paths(), spec.output_path, spec.output_format)
+    columns = list(model.task.model_columns)
+    explanations = None
+    if spec.explain is not None:
+        source = InputSource(spec.input_path, spec.input_format, columns, spec.id_column)
+        explanations = requested_explanations(spec, model, source, store, events, chunk_rows=min(CHUNK_ROWS, spec.rows_per_part))
+    drift = DriftMonitor.merged([result["drift"] for result in part_results], spec.reference_profile, columns,
+                                numeric_scales=numeric_scales_of(model.featurizer))
+    padded = [(result["padding_share"], result["rows"]) for result in part_results if result["padding_share"] is not None]
+    result = {
+        "stopped": False,
+        "rows": store.rows_done,
+        "bad_rows": sum(part.bad_rows for part in store.parts),
+        "output_path": spec.output_path,
+        "parts": len(store.parts),
+        "job_parts": len(part_results),
+        "seconds": seconds,
+        "rows_per_second": store.rows_done / seconds if seconds else None,
+        "padding_share": sum(share * rows for share, rows in padded) / max(sum(rows for _, rows in padded), 1) if padded else None,
+        "out_of_memory_splits": sum(result["out_of_memory_splits"] for result in part_results),
+        # Every part decides int8 on the same sample of the file, so the first part's report holds for all.
+        "int8": part_results[0]["int8"],
+        "explanations": explanations,
+        "drift": drift.summary(),
+        "resumed_from_part": None,
+    }
+    events.log(f"joined {len(part_results)} parts: {result['rows']} rows ({result['bad_rows']} with errors) "
+               f"to {Path(spec.output_path).name}")
     events.progress(1.0, "done")
     return result
 
@@ -121,17 +220,17 @@ def _compute_for(model: IndusModel):
     raise JobInputError(f"batch inference does not know the featurizer {type(model.featurizer).__name__}")
 
 
-def check_every_row(source: InputSource, chunk_rows: int) -> int:
-    """Raise at the first row that cannot be predicted; return the row count."""
-    rows = 0
-    for chunk in source.chunks(chunk_rows=chunk_rows, part_rows=chunk_rows):
+def check_every_row(source: InputSource, chunk_rows: int, rows: tuple[int, int | None] = (0, None)) -> int:
+    """Raise at the first row (of the range `rows`) that cannot be predicted; return the row count."""
+    counted = 0
+    for chunk in source.chunks(chunk_rows=chunk_rows, part_rows=chunk_rows, rows=rows):
         if chunk.errors:
             raise JobInputError(
                 f"{first_bad_row(chunk)} "
                 "(on_bad_rows='mark' predicts the other rows and reports this one in an error column)"
             )
-        rows = chunk.end_row
-    return rows
+        counted = chunk.end_row - rows[0]
+    return counted
 
 
 def first_bad_row(chunk: RowChunk) -> str:
@@ -142,7 +241,10 @@ def first_bad_row(chunk: RowChunk) -> str:
 
 def _job_fingerprint(spec: InferenceSpec, cache: ModelCache, int8_report: dict | None, plan) -> str:
     """What decides the predictions: parts written under another fingerprint are not reused."""
+    # A part of a job split into parts is told apart by its rows; a whole job's identity is as it was.
+    part_rows = {} if spec.end_row is None else {"rows": [spec.first_row, spec.end_row]}
     return fingerprint({
+        **part_rows,
         "input": file_identity(spec.input_path),
         "input_format": spec.input_format,
         "model": cache.key(spec.model_dir, False),
@@ -154,10 +256,11 @@ def _job_fingerprint(spec: InferenceSpec, cache: ModelCache, int8_report: dict |
     })
 
 
-def prepared_chunks(source: InputSource, model: IndusModel, drift: DriftMonitor, *, chunk_rows: int, part_rows: int, first_row: int):
-    """Runs on the prefetch thread: read, check, feed drift, tokenise. Rows before `first_row`
-    (done by a previous run) are read for drift but not predicted again."""
-    for chunk in source.chunks(chunk_rows=chunk_rows, part_rows=part_rows):
+def prepared_chunks(source: InputSource, model: IndusModel, drift: DriftMonitor, *, chunk_rows: int, part_rows: int, first_row: int,
+                    rows: tuple[int, int | None] = (0, None)):
+    """Runs on the prefetch thread: read (the range `rows`), check, feed drift, tokenise. Rows
+    before `first_row` (done by a previous run) are read for drift but not predicted again."""
+    for chunk in source.chunks(chunk_rows=chunk_rows, part_rows=part_rows, rows=rows):
         good_table = chunk.good_table()
         drift.add(good_table)
         if chunk.end_row <= first_row:
@@ -179,13 +282,13 @@ class PartBuffer:
     def add(self, table: pa.Table, *, bad_rows: int, end_row: int) -> None:
         self.tables.append(table)
         self.bad_rows += bad_rows
-        if end_row % self.store.rows_per_part == 0:
+        if (end_row - self.store.first_row) % self.store.rows_per_part == 0:
             self.flush(end_row)
 
     def flush(self, end_row: int) -> None:
         if not self.tables:
             return
-        index = (end_row - 1) // self.store.rows_per_part
+        index = (end_row - 1 - self.store.first_row) // self.store.rows_per_part
         table = pa.concat_tables(self.tables, promote_options="permissive")
         self.store.write_part(index, table, bad_rows=self.bad_rows)
         self.events.checkpoint(f"part-{index:05d}", index + 1)  # parts count from 1 for people
@@ -199,9 +302,11 @@ def compute_parts(
     drift: DriftMonitor, events: RunEvents, *, chunk_rows: int, total_rows: int | None,
 ) -> None:
     words_column = model.featurizer.columns[0] if model.head.token_level else None
-    parts = PartBuffer(store, events, lambda done: done / total_rows if total_rows else source.fraction_read())
-    chunks = prepared_chunks(source, model, drift, chunk_rows=chunk_rows, part_rows=spec.rows_per_part, first_row=store.rows_done)
-    end_row = store.rows_done
+    parts = PartBuffer(store, events, lambda done: (done - spec.first_row) / total_rows if total_rows else source.fraction_read())
+    resume_row = spec.first_row + store.rows_done
+    chunks = prepared_chunks(source, model, drift, chunk_rows=chunk_rows, part_rows=spec.rows_per_part, first_row=resume_row,
+                             rows=(spec.first_row, spec.end_row))
+    end_row = resume_row
     mark_errors = spec.on_bad_rows == "mark"
     with Prefetcher(chunks) as prefetched:
         for prepared in prefetched:

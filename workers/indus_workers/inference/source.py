@@ -7,6 +7,7 @@ from indus.plugins.contract import Column, JobInputError
 from indus_workers.inference.chunks import RowChunk, concat_chunks
 from indus_workers.inference.conform import check_column_types, conform_table
 from indus_workers.inference.readers import Reader, open_reader
+from indus_workers.inference.readers.base import sliced_block
 
 
 class InputSource:
@@ -39,24 +40,34 @@ class InputSource:
     def fraction_read(self) -> float:
         return self.reader.fraction_read() if self.reader else 0.0
 
-    def chunks(self, *, chunk_rows: int, part_rows: int) -> Iterator[RowChunk]:
+    def chunks(self, *, chunk_rows: int, part_rows: int, rows: tuple[int, int | None] = (0, None)) -> Iterator[RowChunk]:
         """Chunks of at most `chunk_rows` rows, each inside one part of `part_rows` rows, so
-        that a part is complete exactly when its last chunk is done."""
+        that a part is complete exactly when its last chunk is done. `rows` is the range
+        [first, end) to read (end None: to the end of the file), for a part of a job split
+        into parts; chunks are numbered by their rows in the file, and parts of `part_rows`
+        rows counted from `first`."""
+        first_row, end_row = rows
         self.reader = open_reader(self.path, self.input_format, self.wanted)
         pending: list[RowChunk] = []
-        next_row = 0
-        for block in self.reader.blocks():
+        next_row = first_row
+        for block in self.reader.blocks(skip_rows=first_row, end_row=end_row):
+            if end_row is not None and next_row + block.table.num_rows > end_row:
+                block = sliced_block(block, 0, end_row - next_row)
             table, errors = conform_table(block.table, self.columns)
             if table.num_rows == 0:
+                if end_row is not None and next_row >= end_row:
+                    break
                 continue
             pending.append(RowChunk(next_row, table, {**errors, **block.broken}))
             next_row += table.num_rows
-            while pending and sum(chunk.num_rows for chunk in pending) >= _chunk_size(pending[0].first_row, chunk_rows, part_rows):
-                chunk, rest = _split(pending, _chunk_size(pending[0].first_row, chunk_rows, part_rows))
+            while pending and sum(chunk.num_rows for chunk in pending) >= _chunk_size(pending[0].first_row - first_row, chunk_rows, part_rows):
+                chunk, rest = _split(pending, _chunk_size(pending[0].first_row - first_row, chunk_rows, part_rows))
                 pending = [rest] if rest.num_rows else []
                 yield chunk
-        if not next_row:
-            raise JobInputError("the input file has no rows")
+            if end_row is not None and next_row >= end_row:
+                break
+        if next_row == first_row:
+            raise JobInputError("the input file has no rows" if not first_row else f"the input file has no rows from row {first_row} on")
         if pending:
             yield _joined(pending)
 

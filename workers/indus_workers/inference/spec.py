@@ -25,6 +25,10 @@ class InferenceSpec:
     explain: dict | None = None  # {"rows": [row numbers]} or {"top": k}
     int8: bool = False  # dynamic quantisation on CPU, trusted only after an agreement check
     reference_profile: dict | None = None  # the training dataset's profile, for drift
+    # The input rows [first_row, end_row) of one part of a job split into parts
+    # (`run_inference_part`); end_row None: the whole file.
+    first_row: int = 0
+    end_row: int | None = None
 
     def __post_init__(self):
         _one_of("input_format", self.input_format, INPUT_FORMATS)
@@ -36,6 +40,10 @@ class InferenceSpec:
                 raise JobInputError(f"{name} must be a positive whole number, got {value!r}")
         if self.explain is not None:
             _check_explain(self.explain)
+        if not isinstance(self.first_row, int) or self.first_row < 0 or (
+            self.end_row is not None and (not isinstance(self.end_row, int) or self.end_row <= self.first_row)
+        ):
+            raise JobInputError(f"the rows of a part must be 0 <= first_row < end_row; got {self.first_row}, {self.end_row}")
 
     @property
     def explained_rows(self) -> list[int] | None:

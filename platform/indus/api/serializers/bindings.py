@@ -21,6 +21,9 @@ class TaskBindingInputSerializer(InputSerializer):
     labels = serializers.ListField(child=serializers.CharField(), required=False,
                                    help_text="the target's labels, all of them; in order for ordinal levels")
     positive_label = serializers.CharField(required=False, help_text="a binary target's positive label")
+    group_column = serializers.CharField(required=False, help_text="a ranking's user or query column, a forecast's series")
+    time_column = serializers.CharField(
+        required=False, help_text="the column of dates that orders a forecast's series; inferred when only one holds dates")
 
 
 class TaskBindingQuerySerializer(serializers.Serializer):
@@ -35,6 +38,8 @@ class TaskBindingQuerySerializer(serializers.Serializer):
     id_column = serializers.CharField(required=False)
     labels = serializers.ListField(child=serializers.CharField(), required=False, help_text="repeat it, in order")
     positive_label = serializers.CharField(required=False)
+    group_column = serializers.CharField(required=False)
+    time_column = serializers.CharField(required=False)
 
 
 class TaskBindingSerializer(serializers.ModelSerializer):
@@ -46,7 +51,7 @@ class TaskBindingSerializer(serializers.ModelSerializer):
     class Meta:
         model = TaskBinding
         fields = ["id", "template", "dataset_version", "target", "inputs", "id_column", "left_out", "labels",
-                  "positive_label", "model_versions", "created_by", "created_at"]
+                  "positive_label", "group_column", "time_column", "model_versions", "created_by", "created_at"]
 
 
 class TaskBindingDetailSerializer(TaskBindingSerializer):

@@ -12,7 +12,8 @@ class ModelAliasSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ModelAlias
-        fields = ["name", "version", "canary_version", "canary_percent", "updated_at"]
+        fields = ["name", "version", "canary_version", "canary_percent", "log_sample_rate", "log_max_rows_per_hour",
+                  "updated_at"]
 
 
 class RegisteredModelSerializer(serializers.ModelSerializer):
@@ -73,6 +74,15 @@ class AliasSetSerializer(InputSerializer):
     )
     canary_percent = serializers.IntegerField(
         min_value=0, max_value=100, required=False, default=0, help_text="the share (0-100) the canary answers",
+    )
+    log_sample_rate = serializers.FloatField(
+        min_value=0.0, max_value=1.0, required=False, default=None,
+        help_text="request logging: the share (0-1) of served rows written with their predictions to the dataset "
+        "<model>-served; kept when not given",
+    )
+    log_max_rows_per_hour = serializers.IntegerField(
+        min_value=0, required=False, default=None,
+        help_text="request logging: at most this many rows per hour, more are dropped; kept when not given",
     )
     force = serializers.BooleanField(
         required=False, default=False,

@@ -45,6 +45,7 @@ class TemplateSerializer(serializers.Serializer):
     head = serializers.CharField()
     backbone = serializers.CharField()
     metrics = names()
+    horizon = serializers.IntegerField(allow_null=True, help_text="a forecast's steps ahead; null for other kinds")
 
 
 class TaskDetailSerializer(TaskSerializer):
@@ -86,6 +87,10 @@ class BackboneSerializer(serializers.Serializer):
     max_length = serializers.IntegerField()
     hyperparameter_defaults = serializers.SerializerMethodField(
         help_text="every hyperparameter's default on this backbone: the table's, refined by the backbone's family"
+    )
+    search_space_defaults = serializers.DictField(
+        read_only=True, help_text="what a sweep on this backbone searches when given no search_space: "
+        'name: {"low", "high"[, "log"]} or {"choices"}, less the hyperparameters the sweep fixes'
     )
 
     def get_hyperparameter_defaults(self, backbone) -> dict:

@@ -123,7 +123,8 @@ class AliasDetailView(AliasView):
             canary = self.scoped_object(model_version_list(model=self.model), f"version of model {self.model.name!r} numbered",
                                         number=data["canary_version"])
         alias = model_alias_set(version=version, name=name, canary_version=canary, canary_percent=data["canary_percent"],
-                                force=data["force"])
+                                force=data["force"], log_sample_rate=data["log_sample_rate"],
+                                log_max_rows_per_hour=data["log_max_rows_per_hour"])
         return Response(ModelAliasSerializer(alias).data)
 
     @extend_schema(summary="Remove an alias", responses={204: None})

@@ -20,9 +20,30 @@ class Reader(Protocol):
     column_names: list[str]  # every column of the file
     schema: pa.Schema  # the wanted columns, typed as the reader reads them
 
-    def blocks(self) -> Iterator[RawBlock]: ...
+    def blocks(self, skip_rows: int = 0, end_row: int | None = None) -> Iterator[RawBlock]:
+        """The rows from row `skip_rows` on (a part of a job starts there); a reader may stop
+        after `end_row` (the caller cuts there)."""
+        ...
 
     def fraction_read(self) -> float: ...
+
+
+def sliced_block(block: RawBlock, start: int, length: int | None = None) -> RawBlock:
+    """Rows [start, start + length) of a block, with their parse errors."""
+    length = block.table.num_rows - start if length is None else length
+    broken = {position - start: message for position, message in block.broken.items() if start <= position < start + length}
+    return RawBlock(block.table.slice(start, length), broken)
+
+
+def blocks_from(blocks: Iterator[RawBlock], skip_rows: int) -> Iterator[RawBlock]:
+    """`blocks` without their first `skip_rows` rows, for formats that must be read to be
+    skipped (CSV, JSON Lines): they are parsed, to keep the row count right, and dropped."""
+    for block in blocks:
+        if skip_rows >= block.table.num_rows:
+            skip_rows -= block.table.num_rows
+            continue
+        yield sliced_block(block, skip_rows) if skip_rows else block
+        skip_rows = 0
 
 
 @contextmanager

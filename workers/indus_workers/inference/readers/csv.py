@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from indus_workers.inference.readers.base import RawBlock, place_rows, read_errors_as_input_errors
+from indus_workers.inference.readers.base import RawBlock, blocks_from, place_rows, read_errors_as_input_errors
 
 BLOCK_BYTES = 1 << 20
 HEADER_RECORDS = 1
@@ -34,7 +34,10 @@ class CsvReader:
     def _read_options() -> pa_csv.ReadOptions:
         return pa_csv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES)
 
-    def blocks(self) -> Iterator[RawBlock]:
+    def blocks(self, skip_rows: int = 0, end_row: int | None = None) -> Iterator[RawBlock]:
+        return blocks_from(self._every_block(), skip_rows)
+
+    def _every_block(self) -> Iterator[RawBlock]:
         skipped: list[pa_csv.InvalidRow] = []
 
         def skip_and_remember(row: pa_csv.InvalidRow) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from indus_workers.inference.readers.base import RawBlock, place_rows, with_columns
+from indus_workers.inference.readers.base import RawBlock, blocks_from, place_rows, with_columns
 
 BLOCK_BYTES = 1 << 20
 
@@ -46,7 +46,10 @@ class JsonLinesReader:
             if carried.strip():
                 yield carried + b"\n", line
 
-    def blocks(self) -> Iterator[RawBlock]:
+    def blocks(self, skip_rows: int = 0, end_row: int | None = None) -> Iterator[RawBlock]:
+        return blocks_from(self._every_block(), skip_rows)
+
+    def _every_block(self) -> Iterator[RawBlock]:
         for block, first_line in self._line_blocks():
             yield self._parse(block, first_line, names=self.wanted)
 
