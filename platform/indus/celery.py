@@ -3,11 +3,15 @@ import os
 
 from celery import Celery
 from kombu import Queue
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "indus.settings")
 
 # `gpu` carries ML jobs to solo-pool workers, one per GPU; `cpu` carries data jobs and upkeep.
 QUEUES = ("gpu", "cpu")
+
+# `sqla+...` broker URLs (the embedded default) get kombu's SQLAlchemy transport, polled faster.
+TRANSPORT_ALIASES["sqla"] = "indus.core.embedded_broker:Transport"
 
 app = Celery("indus")
 app.config_from_object("django.conf:settings", namespace="CELERY")
