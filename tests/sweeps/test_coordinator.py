@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from indus.jobs import services as job_services
-from indus.jobs.execution import JobContext, _Heartbeat
+from indus.jobs.execution import Heartbeat, JobContext
 from indus.jobs.models import Job
 from indus.jobs.selectors import job_spec
 from indus.registry.models import ModelAlias, ModelVersion
@@ -30,7 +30,7 @@ def coordinator_of(job: Job) -> Coordinator:
     """A delivery of the coordinator job, as `execute_job` makes one (without its heartbeat)."""
     lease = job_services.job_claim(job_id=job.pk, worker="coordinator@test")
     context = JobContext(job_id=job.pk, project_id=job.project_id, spec=job_spec(job=job), lease=lease,
-                         _heartbeat=_Heartbeat(lease))
+                         _heartbeat=Heartbeat(lease))
     return Coordinator(context, Job.objects.get(pk=job.pk).sweep)
 
 

@@ -25,7 +25,7 @@ class JobCancelled(Exception):
     """Raised by a runner (through `JobContext.raise_if_cancelled`) to stop where it is."""
 
 
-class _Heartbeat(threading.Thread):
+class Heartbeat(threading.Thread):
     """Renews the lease while the runner works and notices cancellation requests."""
 
     def __init__(self, lease, *, renew=services.job_heartbeat, name: str = ""):
@@ -63,7 +63,7 @@ class JobContext:
     project_id: int
     spec: dict
     lease: services.Lease
-    _heartbeat: _Heartbeat = field(repr=False)
+    _heartbeat: Heartbeat = field(repr=False)
 
     @property
     def attempt(self) -> int:
@@ -94,7 +94,7 @@ def execute_job(*, job_id: int, worker: str) -> str:
     if lease is None:
         return "skipped"
     job = Job.objects.get(pk=job_id)
-    heartbeat = _Heartbeat(lease)
+    heartbeat = Heartbeat(lease)
     heartbeat.start()
     spec = job_spec(job=job)
     context = JobContext(job_id=job.pk, project_id=job.project_id, spec=spec, lease=lease, _heartbeat=heartbeat)

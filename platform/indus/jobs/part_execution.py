@@ -10,14 +10,14 @@ fails the job with that part's message. Other workers come through `execute_job_
 """
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 from indus.jobs import parts, selectors, services
-from indus.jobs.execution import JobCancelled, JobContext, JobInputError, _Heartbeat
+from indus.jobs.execution import Heartbeat, JobCancelled, JobContext, JobInputError
 from indus.jobs.kinds import job_kind
 from indus.jobs.models import Job, JobPart
 
@@ -29,19 +29,11 @@ WAIT_SECONDS = 0.2
 
 
 @dataclass
-class PartContext:
-    """What a part runner sees: the job's spec, its part's rows, progress and events out. It
-    reads like a `JobContext`, so that a kind's reporting works for both."""
+class PartContext(JobContext):
+    """What a part runner sees: the job's spec, its part's rows, progress and events out. It is
+    a `JobContext` (the same stop checks), so that a kind's reporting works for both."""
 
-    job_id: int
-    project_id: int
-    spec: dict
     lease: parts.PartLease
-    _heartbeat: _Heartbeat = field(repr=False)
-
-    @property
-    def attempt(self) -> int:
-        return self.lease.attempt
 
     @property
     def index(self) -> int:
@@ -64,14 +56,6 @@ class PartContext:
     def record_metric(self, name: str, step: int, value: float) -> None:
         """Not recorded: steps of several parts would overwrite each other's points; the job's
         result has the rate of the whole job."""
-
-    @property
-    def should_stop(self) -> bool:
-        return self._heartbeat.cancel_requested.is_set() or self._heartbeat.lease_lost.is_set()
-
-    def raise_if_cancelled(self) -> None:
-        if self.should_stop:
-            raise JobCancelled()
 
 
 def run_in_parts(context: JobContext, *, ranges: list[tuple[int, int]]) -> list[dict]:
@@ -120,7 +104,7 @@ def execute_job_parts(*, job_id: int, worker: str) -> str:
 
 def _compute_part(job: Job, spec: dict, lease: parts.PartLease, run_part) -> bool:
     """Run one claimed part and record how it ended; False when it stopped unfinished."""
-    heartbeat = _Heartbeat(lease, renew=parts.job_part_heartbeat, name=f"heartbeat-job-{job.pk}-part-{lease.index}")
+    heartbeat = Heartbeat(lease, renew=parts.job_part_heartbeat, name=f"heartbeat-job-{job.pk}-part-{lease.index}")
     heartbeat.start()
     context = PartContext(job_id=job.pk, project_id=job.project_id, spec=spec, lease=lease, _heartbeat=heartbeat)
     try:

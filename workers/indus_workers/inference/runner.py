@@ -119,10 +119,7 @@ def run_inference(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache |
             "seconds": time.perf_counter() - computed.started, "resumed_from_part": computed.resumed_parts or None,
         }
 
-    write_final_output(store.part_paths(), spec.output_path, spec.output_format)
-    explanations = None
-    if spec.explain is not None:
-        explanations = requested_explanations(spec, computed.model, computed.source, store, events, chunk_rows=computed.chunk_rows)
+    explanations = written_output(spec, computed.model, computed.source, store, events, chunk_rows=computed.chunk_rows)
     seconds = time.perf_counter() - computed.started
     result = {
         "stopped": False,
@@ -142,6 +139,16 @@ def run_inference(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache |
     events.log(f"wrote {result['rows']} rows ({result['bad_rows']} with errors) to {Path(spec.output_path).name} in {seconds:.1f} s")
     events.progress(1.0, "done")
     return result
+
+
+def written_output(spec: InferenceSpec, model: IndusModel, source: InputSource, store: PartStore, events: RunEvents,
+                   *, chunk_rows: int) -> list[dict] | None:
+    """The store's parts joined into the output file, once, atomically; then the explanations
+    asked for (None when none were), reading only the explained rows again."""
+    write_final_output(store.part_paths(), spec.output_path, spec.output_format)
+    if spec.explain is None:
+        return None
+    return requested_explanations(spec, model, source, store, events, chunk_rows=chunk_rows)
 
 
 def run_inference_part(spec: InferenceSpec, events: RunEvents, *, cache: ModelCache | None = None) -> dict:
@@ -179,12 +186,9 @@ def assemble_parts(spec: InferenceSpec, part_results: list[dict], events: RunEve
     store = PartStore(spec.output_dir, job_fingerprint="", rows_per_part=spec.rows_per_part)
     store.parts = [PartRecord(index=index, **written) for index, written in
                    enumerate(written for result in part_results for written in result["files"])]
-    write_final_output(store.part_paths(), spec.output_path, spec.output_format)
     columns = list(model.task.model_columns)
-    explanations = None
-    if spec.explain is not None:
-        source = InputSource(spec.input_path, spec.input_format, columns, spec.id_column)
-        explanations = requested_explanations(spec, model, source, store, events, chunk_rows=min(CHUNK_ROWS, spec.rows_per_part))
+    source = InputSource(spec.input_path, spec.input_format, columns, spec.id_column)
+    explanations = written_output(spec, model, source, store, events, chunk_rows=min(CHUNK_ROWS, spec.rows_per_part))
     drift = DriftMonitor.merged([result["drift"] for result in part_results], spec.reference_profile, columns,
                                 numeric_scales=numeric_scales_of(model.featurizer))
     padded = [(result["padding_share"], result["rows"]) for result in part_results if result["padding_share"] is not None]
