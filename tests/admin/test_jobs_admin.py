@@ -11,7 +11,7 @@ from indus.core.storage import artifact_storage
 from indus.datasets.models import DatasetVersion
 from indus.datasets.services import dataset_create, dataset_version_create
 from indus.evaluation.services import evaluation_submit
-from indus.jobs import services
+from indus.jobs import parts, services
 from indus.jobs.models import Job
 from indus.jobs.states import JobState
 from indus.plugins.manager import get_registry
@@ -358,6 +358,59 @@ def test_an_evaluate_job_links_to_what_it_read_and_claims_to_make_nothing(viewer
     html = viewer.get(page(job)).content.decode()
     assert 'id="job-input-model-version"' in html and 'id="job-input-dataset-version"' in html
     assert 'id="job-dataset-version"' not in html and 'id="job-model-version"' not in html
+
+
+# --- Parts ------------------------------------------------------------------------------------
+
+
+def job_in_three_parts(project) -> Job:
+    """A job of a kind that runs in parts, as its coordinator split it and three workers took
+    its parts: the first done, the second failed, the third a quarter of the way."""
+    job = services.job_create(project=project, kind="test.parted", spec={"rows": 300})
+    parts.job_parts_plan(lease=services.job_claim(job_id=job.pk, worker="coordinator"),
+                         ranges=[(0, 100), (100, 200), (200, 300)])
+    done, bad, busy = (parts.job_part_claim(job_id=job.pk, worker=f"w{number}") for number in (1, 2, 3))
+    parts.job_part_succeed(lease=done, result={"sum": 4950})
+    parts.job_part_fail(lease=bad, error="row 120: amount is not a number")
+    parts.job_part_report_progress(lease=busy, fraction=0.25)
+    return job
+
+
+def part_cells(html: str) -> dict[int, list[str]]:
+    """Each part's row of the job page, by part number: its cells' text."""
+    section = re.search(r'<div class="module" id="job-parts">.*?</table>', html, re.S)
+    assert section, "no parts section"
+    rows = re.findall(r'<tr id="job-part-(\d+)"[^>]*>(.*?)</tr>', section.group(0), re.S)
+    return {int(number): [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for number, row in rows}
+
+
+def test_the_job_page_lists_its_parts_with_a_failed_ones_message(viewer, project):
+    html = viewer.get(page(job_in_three_parts(project))).content.decode()
+    assert "Parts (3)" in html
+    cells = part_cells(html)
+    moment = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+    # Part, rows, state, worker, attempts, progress, started, finished, error.
+    done, failed, running = cells[1], cells[2], cells[3]
+    assert done[:6] == ["1", "0 to 99", "succeeded", "w1", "1 of 3", "100 of 100 rows"] and done[8] == ""
+    assert failed[:6] == ["2", "100 to 199", "failed", "w2", "1 of 3", "0 of 100 rows"]
+    assert failed[8] == "part 2 of 3 (rows 100 to 199): row 120: amount is not a number"
+    assert running[:6] == ["3", "200 to 299", "running", "w3", "1 of 3", "25 of 100 rows"] and running[7:] == ["—", ""]
+    assert all(re.fullmatch(moment, part[6]) for part in cells.values())
+    assert all(re.fullmatch(moment, part[7]) for part in (done, failed))
+    assert '<progress max="1" value="0.25">' in html
+
+
+def test_a_job_that_runs_whole_has_no_parts_section(viewer, project):
+    html = viewer.get(page(gated_job(project))).content.decode()
+    assert 'id="job-summary"' in html and 'id="job-parts"' not in html
+
+
+def test_another_projects_job_in_parts_does_not_exist_for_a_member(editor, other_project):
+    job = job_in_three_parts(other_project)
+    for action in ("change", "live"):
+        response = editor.get(page(job, action))
+        assert response.status_code == 404 and b"amount is not a number" not in response.content
 
 
 # --- Predictions ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 from indus.jobs.admin_forms import launch_form_class
 from indus.jobs.kinds import job_kind, submittable_kinds
 from indus.jobs.models import Job
-from indus.jobs.selectors import job_events_latest, job_metric_series, job_spec, job_timing, project_objects
+from indus.jobs.selectors import job_events_latest, job_metric_series, job_parts, job_spec, job_timing, project_objects
 from indus.jobs.services import job_cancel, job_retry
 from indus.jobs.states import TERMINAL_STATES, JobState
 from indus.plugins.job_kind import JobKind
@@ -146,6 +146,8 @@ def job_page(model_admin, request, job_id, extra_context=None):
         "can_retry": editor and job.state in (JobState.FAILED, JobState.CANCELLED),
         "has_predictions": bool(kind and kind.download) and job.state == JobState.SUCCEEDED,
         "kind_section": import_string(kind.admin_section)(job) if kind and kind.admin_section else "",
+        # Any kind that runs in parts has them: the job admin shows them, not a kind's section.
+        "parts": job_parts(job_id=job.pk),
         "live_url": reverse("admin:jobs_job_live", args=[job.pk]),
         **(extra_context or {}),
     }

@@ -117,6 +117,9 @@ class JobPart(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     rows_done = models.BigIntegerField(default=0)
+    # When its latest attempt was claimed, and when the part succeeded or failed.
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
     # What the kind's part runner returned (rows, partial statistics, the files it wrote).
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -131,3 +134,8 @@ class JobPart(models.Model):
     @property
     def rows(self) -> int:
         return self.end_row - self.first_row
+
+    @property
+    def progress(self) -> float:
+        """The share of its rows done, 0 to 1."""
+        return self.rows_done / self.rows if self.rows else 0.0

@@ -117,12 +117,14 @@ def job_part_claim(*, job_id: int, worker: str, now: datetime | None = None) -> 
             guard["heartbeat_at__lt"] = stale_before
         if part.attempts >= job.max_attempts:
             reason = f"gave up after {part.attempts} attempts: each time the worker stopped before the part ended"
-            if JobPart.objects.filter(**guard).update(state=State.FAILED, error=reason, lease_token=None):
+            if JobPart.objects.filter(**guard).update(state=State.FAILED, error=reason, lease_token=None,
+                                                      finished_at=now):
                 _event(job_id, f"part {part.index + 1} of {count}: {reason}", level=JobEvent.Level.ERROR)
             continue
         token = uuid.uuid4()
         if not JobPart.objects.filter(**guard).update(
-            state=State.RUNNING, lease_token=token, worker=worker, heartbeat_at=now, attempts=part.attempts + 1
+            state=State.RUNNING, lease_token=token, worker=worker, heartbeat_at=now, attempts=part.attempts + 1,
+            started_at=now,
         ):
             continue
         if part.state == State.RUNNING:
@@ -167,7 +169,7 @@ def _job_progress_from_parts(job_id: int) -> None:
 def job_part_succeed(*, lease: PartLease, result: dict) -> bool:
     """Record the part's result; False when the lease was lost (another worker took it over)."""
     done = _held(lease).update(state=State.SUCCEEDED, result=result, rows_done=lease.end_row - lease.first_row,
-                               lease_token=None)
+                               lease_token=None, finished_at=timezone.now())
     if done:
         _job_progress_from_parts(lease.job_id)
     return done == 1
@@ -178,7 +180,7 @@ def job_part_fail(*, lease: PartLease, error: str) -> bool:
     """The part failed for good (bad input, or a fault of its worker): the job fails with this
     message, which says which part and rows it was."""
     message = f"{lease.rows_text}: {error}"
-    failed = _held(lease).update(state=State.FAILED, error=message, lease_token=None)
+    failed = _held(lease).update(state=State.FAILED, error=message, lease_token=None, finished_at=timezone.now())
     if failed:
         _event(lease.job_id, f"failed: {message}", level=JobEvent.Level.ERROR, attempt=lease.attempt)
     return failed == 1
