@@ -78,6 +78,33 @@ def test_the_median_pruner_cancels_a_trial_worse_than_the_earlier_ones(project, 
         0, 1.5, {"complete": 2, "failed": 0, "pruned": 1})
 
 
+def test_successive_halving_cancels_a_trial_worse_than_the_first_one_at_its_rung(project, arrivals):
+    job = sweep_submit(project=project, dataset_version=arrivals(), task=TASK, model_name="delays", search_space=SPACE,
+                       trials=3, parallelism=2, pruning="halving")
+    coordinator = coordinator_of(job)
+    assert coordinator.poll() is False
+    first, weak = trial_jobs(job)
+    # The first trial ends between two polls: the coordinator never saw it run, yet the later
+    # trials are compared with it at each rung.
+    train(first, [2.0, 1.5, 1.2], register=True)
+    weak_lease = train(weak, [9.0], succeed=False)
+    coordinator.poll()
+    weak.refresh_from_db()
+    assert weak.cancel_requested_at is not None and weak.sweep_trial.pruned_at_step == 1
+    job_services.job_mark_cancelled(lease=weak_lease)  # the worker stops at its next check
+    assert coordinator.poll() is False  # told pruned; the budget's last trial is queued
+    last = trial_jobs(job)[2]
+    train(last, [1.8, 1.3, 1.1], register=True)
+    assert coordinator.poll() is True and coordinator.poll() is True
+    assert told(job) == {0: ("COMPLETE", 1.2), 1: ("PRUNED", 9.0), 2: ("COMPLETE", 1.1)}
+    result = coordinator.result()
+    assert (result["best_trial"], result["best_value"], result["trials"]) == (
+        2, 1.1, {"complete": 2, "failed": 0, "pruned": 1})
+    rows = list(job.sweep.trials.order_by("number"))
+    assert [(row.state, row.pruned_at_step) for row in rows] == [("complete", None), ("pruned", 1), ("complete", None)]
+    assert Job.objects.get(pk=weak.pk).state == "cancelled" and Job.objects.filter(kind="fine_tune").count() == 3
+
+
 def test_a_new_delivery_queues_a_trial_asked_for_but_never_queued_and_duplicates_nothing(project, arrivals):
     job = sweep_submit(project=project, dataset_version=arrivals(), task=TASK, model_name="delays", search_space=SPACE,
                        trials=2, parallelism=1)

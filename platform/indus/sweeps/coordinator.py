@@ -55,8 +55,10 @@ class Coordinator:
         self.budget, self.parallelism = self.spec["trials"], self.spec["parallelism"]
         # TPE, its first trials random; the constant liar keeps trials that run side by side apart.
         sampler = optuna.samplers.TPESampler(n_startup_trials=min(10, max(1, self.budget // 2)), constant_liar=True)
+        # Halving's rungs from step 1 (1, 4, 16...): its "auto" takes them from a completed
+        # trial, so the trials that ran before one was told would rank against no one.
         pruner = {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=2),
-                  "halving": optuna.pruners.SuccessiveHalvingPruner,
+                  "halving": lambda: optuna.pruners.SuccessiveHalvingPruner(min_resource=1),
                   "none": optuna.pruners.NopPruner}[self.spec["pruning"]]()
         self.study = optuna.create_study(storage=study_storage(), study_name=sweep.study_name, sampler=sampler,
                                          pruner=pruner, direction=sweep.direction, load_if_exists=True)
@@ -162,14 +164,19 @@ class Coordinator:
                 pass
 
     def _report_series(self, frozen, row: SweepTrial, *, stop_at_prune: bool = False) -> int | None:
-        """Report the trial's validation values Optuna has not seen; the step at which the
-        pruner would stop it, if asked and it would."""
+        """Report the trial's validation values Optuna has not seen, asking the pruner after
+        each as the trial's own loop would: successive halving ranks a trial at a rung only when
+        asked at a step that reaches it, so a trial that ended between two polls is asked too
+        (its answer unused) and later trials are compared with it. The step at which the pruner
+        would stop it, if `stop_at_prune` and it would."""
         trial = self.optuna.trial.Trial(self.study, frozen._trial_id)
         reported = set(frozen.intermediate_values)
         for step, value in trial_validation_series(job=row.job, metric=self.sweep.metric):
             if step not in reported:
                 trial.report(value, step)
                 reported.add(step)
+                if trial.should_prune() and stop_at_prune:
+                    return step
         # Asked at every poll: a trial the pruner spared may be stopped once more trials have ended.
         if stop_at_prune and reported and trial.should_prune():
             return max(reported)
