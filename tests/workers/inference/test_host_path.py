@@ -7,6 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import torch
+from tokenizers.processors import TemplateProcessing
 
 from indus_workers.devices import choose_device
 from indus_workers.inference import ModelCache, run_inference
@@ -50,6 +51,22 @@ def test_token_ids_are_the_tokenizers_own_and_batches_equal_the_row_path(text_mo
         assert batch.keys() == reference.keys() == {"input_ids", "token_type_ids", "attention_mask"}
         for name, tensor in reference.items():
             assert torch.equal(batch[name], tensor), name
+
+
+def test_type_ids_that_vary_within_a_sequence_are_each_rows_own(text_model_dir):
+    """Token type ids are filled in when the tokenizer's template gives every token the same
+    one; a template that gives its special tokens another must still be followed row by row."""
+    featurizer = load_model(text_model_dir).featurizer
+    tokenizer = featurizer.tokenizer
+    special = [(token, tokenizer.convert_tokens_to_ids(token)) for token in ("[CLS]", "[SEP]")]
+    tokenizer.backend_tokenizer.post_processor = TemplateProcessing(
+        single="[CLS]:1 $A:0 [SEP]:1", pair="[CLS]:1 $A:0 [SEP]:1 $B:1 [SEP]:1", special_tokens=special)
+    table = reviews(9, seed=4)
+    expected = tokenizer(table.column("review").to_pylist(), truncation=True, max_length=featurizer.max_length)
+    batch = featurizer.encode_for_inference(table).collate(np.arange(table.num_rows))
+    type_ids = [row[mask.bool()].tolist() for row, mask in zip(batch["token_type_ids"], batch["attention_mask"])]
+    assert type_ids == expected["token_type_ids"]
+    assert {row[0] for row in type_ids} == {1} and {row[1] for row in type_ids} == {0}
 
 
 def test_left_padding_gathers_like_the_tokenizer_pads(text_model_dir):
