@@ -8,9 +8,10 @@ registered in a throwaway platform (its own SQLite database and artifact folder)
 `production` alias, and served by `manage.py serve`, the real serving process, over loopback.
 
 - text: 32 concurrent clients, each sending single-row requests on its own kept-alive
-  connection, against the same server twice: with dynamic batching (the settings' batch size
-  and wait), and with `--max-batch-rows 1` (one forward per request, what a plain model server
-  does). Throughput and p50 / p99 latency of each, and the ratio;
+  connection, against the same server with dynamic batching (the settings' batch size and
+  wait) and with `--max-batch-rows 1` (one forward per request, what a plain model server
+  does), each in full precision and in bf16 (`--cpu-precision bfloat16`, where the CPU
+  multiplies bf16 natively). Throughput and p50 / p99 latency of each, and the ratios;
 - tabular: one client, one row at a time, its end-to-end latency (p50, p99).
 
     python -m bench.serving [--seconds 20] [--clients 32]
@@ -166,28 +167,39 @@ def main() -> None:
         platform = Platform(scratch / "var")
         text_rows, tabular_rows = trained(platform, scratch / "work")
         text_path, tabular_path = "/projects/bench/models/support/predict", "/projects/bench/models/fraud/predict"
+        from indus_workers.devices import cpu_multiplies_bf16_natively
+
+        precisions = ["float32", "bfloat16"] if cpu_multiplies_bf16_natively() else ["float32"]
+        runs = [(precision, batching) for precision in precisions for batching in ("dynamic batching", "one forward per request")]
         results = {}
-        for name, options in (("dynamic batching", ()), ("one forward per request", ("--max-batch-rows", "1"))):
+        for precision, batching in runs:
+            options = ["--cpu-precision", precision, *(["--max-batch-rows", "1"] if batching != "dynamic batching" else [])]
             server = Server(platform, scratch / f"serve-{len(results)}.log", *options)
             try:
-                results[name] = load(server.port, platform.token, text_path, text_rows, clients=args.clients, seconds=args.seconds)
-                if not results.get("tabular") and name == "dynamic batching":
+                results[precision, batching] = load(server.port, platform.token, text_path, text_rows, clients=args.clients,
+                                                    seconds=args.seconds)
+                if "tabular" not in results:
                     results["tabular"] = load(server.port, platform.token, tabular_path, tabular_rows, clients=1,
                                               seconds=min(args.seconds, 10))
             finally:
                 server.stop()
-    batched, single, tabular = results["dynamic batching"], results["one forward per request"], results["tabular"]
     print_table(
         f"Serving MiniLM (support intents), {args.clients} concurrent clients, one row per request, loopback, CPU",
-        ["", "requests/s", "p50 ms", "p99 ms", "failed"],
-        [[name, result["requests_per_second"], result["p50_ms"], result["p99_ms"], result["failed"]]
-         for name, result in (("dynamic batching", batched), ("one forward per request", single))],
+        ["precision", "", "requests/s", "p50 ms", "p99 ms", "failed"],
+        [[precision, batching, result["requests_per_second"], result["p50_ms"], result["p99_ms"], result["failed"]]
+         for (precision, batching), result in ((run, results[run]) for run in runs)],
     )
-    print(f"dynamic batching vs one forward per request: {batched['requests_per_second'] / single['requests_per_second']:.2f}x "
-          f"throughput, p99 {batched['p99_ms']:.0f} ms vs {single['p99_ms']:.0f} ms")
+    plain = results["float32", "one forward per request"]
+    for precision in precisions:
+        batched, single = results[precision, "dynamic batching"], results[precision, "one forward per request"]
+        print(f"{precision}: dynamic batching vs one forward per request: "
+              f"{batched['requests_per_second'] / single['requests_per_second']:.2f}x throughput, "
+              f"p99 {batched['p99_ms']:.0f} ms vs {single['p99_ms']:.0f} ms"
+              + (f"; vs one float32 forward per request: {batched['requests_per_second'] / plain['requests_per_second']:.2f}x"
+                 if precision != "float32" else ""))
+    tabular = results["tabular"]
     print(f"tabular (fraud detection, MLP), one client, one row per request: p50 {tabular['p50_ms']:.1f} ms, "
           f"p99 {tabular['p99_ms']:.1f} ms, {tabular['requests_per_second']:.0f} requests/s, {tabular['failed']} failed")
-
 
 if __name__ == "__main__":
     main()

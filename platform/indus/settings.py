@@ -266,6 +266,9 @@ INDUS_SERVING_REQUEST_TIMEOUT_SECONDS = env.float("INDUS_SERVING_REQUEST_TIMEOUT
 INDUS_SERVING_MAX_ROWS = env.int("INDUS_SERVING_MAX_ROWS", default=256)  # per request
 INDUS_SERVING_MAX_BODY_BYTES = env.int("INDUS_SERVING_MAX_BODY_BYTES", default=1024**2)
 INDUS_SERVING_MEMORY_BYTES = env.int("INDUS_SERVING_MEMORY_BYTES", default=4 * 1024**3)
+# What a CPU computes in: float32 (as batch inference does), bfloat16, or auto (bfloat16 where
+# the CPU multiplies it natively: AVX512-BF16 or AMX). A GPU computes in bf16 or fp16 regardless.
+INDUS_SERVING_CPU_PRECISION = env.str("INDUS_SERVING_CPU_PRECISION", default="float32")
 # Tokens, roles and aliases are read again after this long: an alias move or a revoked token
 # takes effect within it.
 INDUS_SERVING_REFRESH_SECONDS = env.float("INDUS_SERVING_REFRESH_SECONDS", default=1.0)

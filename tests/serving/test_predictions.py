@@ -1,5 +1,7 @@
 """The plain JSON route and the Open Inference Protocol, against a real serving process."""
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -7,7 +9,8 @@ import tritonclient.http as triton
 
 from indus.tenancy.services import api_token_create
 from indus_workers.model import load_model
-from tests.serving.conftest import Client, register
+from tests.serving.conftest import Client, ServingProcess, register
+from tests.support.workers import REPO_DIR, process_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,6 +38,32 @@ def test_rows_in_predictions_out_in_the_tasks_labels(client, project, review_mod
         assert served["row"] in (0, 1)
         assert served["p_positive"] == pytest.approx(own["probabilities"]["positive"], abs=1e-5)
         assert served["p_negative"] == pytest.approx(own["probabilities"]["negative"], abs=1e-5)
+
+
+def test_a_server_computing_in_bfloat16_answers_as_full_precision_does(tmp_path, token, project, review_model_dirs):
+    """bf16 rounds each product to 8 bits of mantissa: probabilities move by about 1e-2, the
+    labels of rows this clear do not."""
+    register(project, "reviews", review_model_dirs[:1])
+    process = ServingProcess(tmp_path / "serve.log", "--cpu-precision", "bfloat16")
+    try:
+        status, body, _ = Client(process.port, token).predict("reviews", REVIEWS)
+    finally:
+        process.stop()
+    assert status == 200, body
+    expected = local_predictions(review_model_dirs[0], REVIEWS)
+    assert [row["label"] for row in body["predictions"]] == [row["label"] for row in expected]
+    served = [row["p_positive"] for row in body["predictions"]]
+    own = [row["probabilities"]["positive"] for row in expected]
+    assert served == pytest.approx(own, abs=0.03)
+    assert served != pytest.approx(own, abs=1e-6)  # computed in bf16 indeed, not in full precision
+
+
+def test_an_unknown_cpu_precision_stops_the_server_with_the_choices(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "django", "serve", "--cpu-precision", "fp8"], env=process_env(),
+                          cwd=REPO_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "CPU precision 'fp8' is not one of float32, bfloat16, auto" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_tabular_predictions_and_an_explicit_version(client, project, tabular_model_dir, review_model_dirs):

@@ -65,6 +65,7 @@ class ServingConfig:
     max_rows: int = field(default_factory=lambda: settings.INDUS_SERVING_MAX_ROWS)
     max_body_bytes: int = field(default_factory=lambda: settings.INDUS_SERVING_MAX_BODY_BYTES)
     memory_bytes: int = field(default_factory=lambda: settings.INDUS_SERVING_MEMORY_BYTES)
+    cpu_precision: str = field(default_factory=lambda: settings.INDUS_SERVING_CPU_PRECISION)
     refresh_seconds: float = field(default_factory=lambda: settings.INDUS_SERVING_REFRESH_SECONDS)
     request_log_flush_seconds: float = field(default_factory=lambda: settings.INDUS_SERVING_REQUEST_LOG_FLUSH_SECONDS)
     request_log_buffer_rows: int = field(default_factory=lambda: settings.INDUS_SERVING_REQUEST_LOG_BUFFER_ROWS)
@@ -109,7 +110,7 @@ class Recent:
 class Serving:
     def __init__(self, config: ServingConfig):
         self.config = config
-        self.plan = choose_device()
+        self.plan = choose_device(cpu_precision=config.cpu_precision)
         self.cache = ModelCache(max_models=sys.maxsize, device=self.plan.device, max_bytes=config.memory_bytes,
                                 on_evict=self._evicted)
         self._database = ThreadPoolExecutor(1, thread_name_prefix="indus-db")

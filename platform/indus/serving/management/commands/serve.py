@@ -5,6 +5,20 @@ from django.core.management.base import BaseCommand, CommandError
 
 from indus.core.processes import ChildSpec, supervise
 
+#: The command's tuning options: option, the `ServingConfig` field it sets, what it takes and
+#: how that converts (a ValueError for anything else), and its help. Replicas get the text as given.
+TUNING = [
+    ("--max-batch-rows", "max_batch_rows", "a whole number", int,
+     "rows computed in one forward (INDUS_SERVING_MAX_BATCH_ROWS); 1 turns batching off"),
+    ("--max-wait-ms", "max_wait_seconds", "milliseconds", lambda ms: float(ms) / 1000,
+     "longest wait for a batch to fill (INDUS_SERVING_MAX_WAIT_MS)"),
+    ("--max-queue-rows", "max_queue_rows", "a whole number", int,
+     "rows waiting per version before 503 (INDUS_SERVING_MAX_QUEUE_ROWS)"),
+    # Checked where the serving process chooses its device (the supervisor of replicas loads no torch).
+    ("--cpu-precision", "cpu_precision", "a precision", str,
+     "what a CPU computes in: float32, bfloat16 or auto (INDUS_SERVING_CPU_PRECISION)"),
+]
+
 
 class Command(BaseCommand):
     help = (
@@ -16,31 +30,29 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8100)
         parser.add_argument("--replicas", type=int, default=1, help="serving processes, one port each")
-        parser.add_argument("--max-batch-rows", type=int, default=None,
-                            help="rows computed in one forward (INDUS_SERVING_MAX_BATCH_ROWS); 1 turns batching off")
-        parser.add_argument("--max-wait-ms", type=float, default=None,
-                            help="longest wait for a batch to fill (INDUS_SERVING_MAX_WAIT_MS)")
-        parser.add_argument("--max-queue-rows", type=int, default=None,
-                            help="rows waiting per version before 503 (INDUS_SERVING_MAX_QUEUE_ROWS)")
+        for option, field, _, _, help_text in TUNING:
+            parser.add_argument(option, dest=field, default=None, help=help_text)
 
-    def handle(self, *args, port: int, replicas: int, max_batch_rows, max_wait_ms, max_queue_rows, **options):
+    def handle(self, *args, port: int, replicas: int, **options):
         if replicas < 1:
             raise CommandError("--replicas must be at least 1")
+        overrides, given = {}, []
+        for option, field, takes, convert, _ in TUNING:
+            if options[field] is not None:
+                try:
+                    overrides[field] = convert(options[field])
+                except ValueError:
+                    raise CommandError(f"{option} takes {takes}, not {options[field]!r}") from None
+                given += [option, options[field]]
         if replicas > 1:
-            tuning = {"--max-batch-rows": max_batch_rows, "--max-wait-ms": max_wait_ms, "--max-queue-rows": max_queue_rows}
-            self._supervise_replicas(port, replicas, [str(part) for flag, value in tuning.items() if value is not None
-                                                      for part in (flag, value)])
+            self._supervise_replicas(port, replicas, given)
             return
         from indus.serving.server import ServingConfig, build_server  # torch and KServe: only here
 
-        overrides = {"port": port}
-        if max_batch_rows is not None:
-            overrides["max_batch_rows"] = max_batch_rows
-        if max_wait_ms is not None:
-            overrides["max_wait_seconds"] = max_wait_ms / 1000
-        if max_queue_rows is not None:
-            overrides["max_queue_rows"] = max_queue_rows
-        server, _ = build_server(ServingConfig(**overrides))
+        try:
+            server, _ = build_server(ServingConfig(port=port, **overrides))
+        except ValueError as error:  # the CPU precision, given here or as INDUS_SERVING_CPU_PRECISION
+            raise CommandError(str(error)) from None
         self.stdout.write(f"serving models on port {port}")
         self.stdout.flush()
         server.start([])
