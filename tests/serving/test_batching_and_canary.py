@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from indus.serving.directory import Refused
+from indus.serving.server import Recent
 from indus_workers.inference.cache import ModelCache, model_bytes
 from indus_workers.serving.batching import DynamicBatcher, QueueFull, RequestTimedOut
 from indus_workers.serving.canary import CanarySplit
@@ -129,6 +131,32 @@ def test_a_failed_batch_fails_its_requests_and_the_batcher_goes_on():
     assert run(main()) == "b"
 
 
+def test_callers_finding_an_entry_out_of_date_together_wait_for_one_read():
+    reads = []
+
+    async def read_token():
+        reads.append(time.monotonic())
+        await asyncio.sleep(0.05)
+        if len(reads) == 3:
+            raise Refused(401, "not_authenticated", "the token was revoked")
+        return f"user {len(reads)}"
+
+    async def main():
+        recent = Recent(seconds=0.2)
+        first = await asyncio.gather(*(recent.get("token", read_token) for _ in range(32)))
+        cached = await recent.get("token", read_token)
+        await asyncio.sleep(0.25)  # out of date: the next callers read again, once
+        second = await asyncio.gather(*(recent.get("token", read_token) for _ in range(32)))
+        await asyncio.sleep(0.25)
+        refused = await asyncio.gather(*(recent.get("token", read_token) for _ in range(8)), return_exceptions=True)
+        return first, cached, second, refused
+
+    first, cached, second, refused = run(main())
+    assert first == ["user 1"] * 32 and cached == "user 1" and second == ["user 2"] * 32
+    assert len(refused) == 8 and all(isinstance(error, Refused) and error.status == 401 for error in refused)
+    assert len(reads) == 3
+
+
 @pytest.mark.parametrize("percent", [10, 25, 50, 1])
 def test_a_canary_gets_its_share_of_every_stretch_of_requests(percent):
     split = CanarySplit()
@@ -171,7 +199,10 @@ def test_an_evicted_model_is_freed_not_kept_alive_by_the_server(review_model_dir
     try:
         first, second = (VersionRef(id=index, number=index, artifact_path=folder) for index, folder in enumerate(review_model_dirs, 1))
         run(serving.ready(("first", "main"), first))
-        first_model = weakref.ref(serving.cache.get(review_model_dirs[0]))
+        loaded = serving.cache.get(review_model_dirs[0])
+        loaded.in_a_cycle = [loaded]  # only the cyclic collector frees it, and the server froze it out of its reach
+        first_model = weakref.ref(loaded)
+        del loaded
         _, served = run(serving.ready(("second", "main"), second))  # past the budget: the first is evicted
         assert not serving.cache.holds(review_model_dirs[0]) and serving.cache.holds(review_model_dirs[1])
         gc.collect()

@@ -18,6 +18,7 @@ do, this module adds through its documented extension points, the FastAPI `app`
 """
 import asyncio
 import contextvars
+import gc
 import hashlib
 import hmac
 import json
@@ -66,6 +67,7 @@ class ServingConfig:
     max_body_bytes: int = field(default_factory=lambda: settings.INDUS_SERVING_MAX_BODY_BYTES)
     memory_bytes: int = field(default_factory=lambda: settings.INDUS_SERVING_MEMORY_BYTES)
     cpu_precision: str = field(default_factory=lambda: settings.INDUS_SERVING_CPU_PRECISION)
+    compute_threads: int = field(default_factory=lambda: settings.INDUS_SERVING_COMPUTE_THREADS)
     refresh_seconds: float = field(default_factory=lambda: settings.INDUS_SERVING_REFRESH_SECONDS)
     request_log_flush_seconds: float = field(default_factory=lambda: settings.INDUS_SERVING_REQUEST_LOG_FLUSH_SECONDS)
     request_log_buffer_rows: int = field(default_factory=lambda: settings.INDUS_SERVING_REQUEST_LOG_BUFFER_ROWS)
@@ -84,27 +86,40 @@ class Answer:
 
 class Recent:
     """Answers (or refusals) of the database thread kept for `seconds`: a token or an alias is
-    read once a second, not once a request."""
+    read once a second, not once a request. Requests that find an entry out of date together
+    wait for one read: a batch's answers go out at once, so its callers come back at once, and
+    each reading the token and the alias again queued dozens of reads on the one database
+    thread, once a second (the slowest hundredth of the requests waited for them)."""
 
     def __init__(self, seconds: float, max_entries: int = 10_000):
         self.seconds = seconds
         self.max_entries = max_entries
         self._entries: dict = {}
+        self._reading: dict = {}  # key -> the read in flight
 
     async def get(self, key, compute):
-        now = time.monotonic()
         entry = self._entries.get(key)
-        if entry is None or entry[0] <= now:
-            try:
-                entry = (now + self.seconds, await compute(), None)
-            except Refused as refused:
-                entry = (now + self.seconds, None, refused)
-            if len(self._entries) >= self.max_entries:
-                self._entries.clear()
-            self._entries[key] = entry
+        if entry is None or entry[0] <= time.monotonic():
+            reading = self._reading.get(key)
+            if reading is None:
+                reading = self._reading[key] = asyncio.ensure_future(self._read(key, compute))
+            entry = await asyncio.shield(reading)
         if entry[2] is not None:
             raise entry[2]
         return entry[1]
+
+    async def _read(self, key, compute) -> tuple:
+        try:
+            try:
+                entry = (time.monotonic() + self.seconds, await compute(), None)
+            except Refused as refused:
+                entry = (time.monotonic() + self.seconds, None, refused)
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = entry
+            return entry
+        finally:
+            del self._reading[key]
 
 
 class Serving:
@@ -126,10 +141,11 @@ class Serving:
         self.split = CanarySplit()
         self.request_log = RequestLog(max_buffered_rows=config.request_log_buffer_rows)
         self._flusher: asyncio.Task | None = None
-        # One core is left to the event loop (HTTP, JSON, checking rows): torch's threads spin
-        # while they wait, and on a small machine a forward on every core starved the requests
-        # it was answering (a batch of 32 MiniLM rows took twice as long on two threads as on one).
-        torch.set_num_threads(max(1, available_cores() - 1))
+        # By default one core is left to the event loop (HTTP, JSON, checking rows): torch's
+        # threads spin while they wait, and on a small machine a forward on every core starved
+        # the requests it was answering (a batch of 32 MiniLM rows took twice as long on two
+        # threads as on one).
+        torch.set_num_threads(config.compute_threads or max(1, available_cores() - 1))
 
     # --- the platform's database -------------------------------------------------------------
 
@@ -197,6 +213,7 @@ class Serving:
         self._keep(version, served)
         metrics.LOADED_MODELS.set(len(self.cache))
         metrics.LOADED_BYTES.set(self.cache.bytes_held)
+        freeze_long_lived_objects()
 
     def _keep(self, version: VersionRef, served: ServedModel) -> None:
         self._served[version.id] = served
@@ -211,6 +228,7 @@ class Serving:
         for version_id, held in list(self._folders.items()):
             if str(Path(held).resolve()) == folder:
                 self._served.pop(version_id, None)
+        gc.unfreeze()  # a model held in reference cycles is freed by the next collection (the load's)
         metrics.LOADED_MODELS.set(len(self.cache))
         metrics.LOADED_BYTES.set(self.cache.bytes_held)
 
@@ -316,6 +334,16 @@ class Serving:
                 logger.exception("storing %d logged rows of %s.%s failed", len(batch.rows), batch.project, batch.model)
                 metrics.LOG_DROPPED_ROWS.labels(model=f"{batch.project}.{batch.model}", reason="store_failed").inc(len(batch.rows))
         return stored
+
+
+def freeze_long_lived_objects() -> None:
+    """Leave what exists now (modules, the loaded models' objects) out of Python's cyclic
+    garbage collection: a full collection walked all of them, stopping every request for 100 to
+    300 ms every few seconds under load (the slowest hundredth of the answers). Called once the
+    server is built and after each load; an eviction unfreezes everything, so that this
+    collection frees whatever cycles the evicted model was held in."""
+    gc.collect()
+    gc.freeze()
 
 
 # --- HTTP ------------------------------------------------------------------------------------
@@ -627,4 +655,5 @@ def build_server(config: ServingConfig):
     # A stopping process stores the rows it logged since the last flush (uvicorn's graceful
     # shutdown runs this once the requests in flight are answered).
     app.router.on_shutdown.append(serving.flush_request_log)
+    freeze_long_lived_objects()
     return server, serving
