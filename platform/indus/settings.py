@@ -278,6 +278,9 @@ INDUS_SERVING_REFRESH_SECONDS = env.float("INDUS_SERVING_REFRESH_SECONDS", defau
 # wait in a serving process's memory (more are dropped and counted).
 INDUS_SERVING_REQUEST_LOG_FLUSH_SECONDS = env.float("INDUS_SERVING_REQUEST_LOG_FLUSH_SECONDS", default=60.0)
 INDUS_SERVING_REQUEST_LOG_BUFFER_ROWS = env.int("INDUS_SERVING_REQUEST_LOG_BUFFER_ROWS", default=10_000)
+# Serving processes answering the same aliases (`serve --replicas N` sets it for its processes):
+# each logs at most its share of an alias's rows per hour.
+INDUS_SERVING_REPLICAS = env.int("INDUS_SERVING_REPLICAS", default=1)
 # `"explain": true` on the plain JSON route: at most this many rows per request (captum is costly).
 INDUS_SERVING_EXPLAIN_MAX_ROWS = env.int("INDUS_SERVING_EXPLAIN_MAX_ROWS", default=16)
 # /metrics answers a bearer token equal to this, or an API token of a staff user; nothing else.

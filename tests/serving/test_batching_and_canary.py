@@ -252,3 +252,23 @@ def test_the_request_log_keeps_at_most_its_buffer_and_counts_the_rest():
     # An alias without logging offers nothing, whatever the buffer's room.
     log.offer(ServedTarget("shop", "quiet", "test.task", "production", version), version, inputs, [{}, {}])
     assert log.take() == []
+
+
+def test_replicas_each_log_their_share_of_an_aliass_rows_per_hour():
+    import pyarrow as pa
+
+    from indus.serving.directory import ServedTarget, VersionRef
+    from indus.serving.request_log import RequestLog
+
+    version = VersionRef(id=1, number=1, artifact_path="unused")
+    target = ServedTarget("shop", "shared", "test.task", "production", version, log_sample_rate=1.0, log_max_rows_per_hour=10)
+    hour = [7200.0]
+    replicas = [RequestLog(max_buffered_rows=1000, replicas=3, clock=lambda: hour[0]) for _ in range(3)]
+    inputs = pa.table({"age": [float(value) for value in range(5)]})
+    for log in replicas:
+        for _ in range(2):
+            log.offer(target, version, inputs, [{"value": 0.0}] * 5)
+    assert [log.buffered_rows for log in replicas] == [4, 4, 4]  # ceil(10 / 3) each: 12 at most together
+    hour[0] += 3600  # a new hour: room again
+    replicas[0].offer(target, version, inputs, [{"value": 0.0}] * 5)
+    assert replicas[0].buffered_rows == 8

@@ -5,13 +5,15 @@ the project's dataset `<model>-served`.
 Opt-in per alias (`ModelAlias.log_sample_rate`, 0 by default, and `log_max_rows_per_hour`):
 an alias is what applications call, so it is what an operator turns logging on for, like its
 canary; a request for an explicit version number is never logged. Each row is sampled on its
-own. Two bounds keep memory flat and the stored data small: the alias's rows per hour (counted
-per serving process, by clock hour) and the rows buffered in this process
+own. Two bounds keep memory flat and the stored data small: the alias's rows per hour (by
+clock hour; each of the INDUS_SERVING_REPLICAS processes keeps to its share, so that together
+they keep to the alias's bound) and the rows buffered in this process
 (INDUS_SERVING_REQUEST_LOG_BUFFER_ROWS); a row past either is dropped and counted in
 `indus_serving_logged_rows_dropped_total`. Offering rows is a few dictionary operations on the
 event loop; storing them (Parquet, profile, storage, the version row) runs on the server's
 database thread.
 """
+import math
 import random
 import time
 from collections import defaultdict
@@ -37,8 +39,9 @@ class LoggedBatch:
 
 
 class RequestLog:
-    def __init__(self, *, max_buffered_rows: int, clock=time.time, sample=random.random):
+    def __init__(self, *, max_buffered_rows: int, replicas: int = 1, clock=time.time, sample=random.random):
         self.max_buffered_rows = max_buffered_rows
+        self.replicas = replicas
         self._clock = clock
         self._sample = sample
         self._buffered: dict[tuple, list[dict]] = defaultdict(list)  # (project, model, version number) -> rows
@@ -62,7 +65,7 @@ class RequestLog:
         window, logged = self._logged_this_hour.get(target.key, (hour, 0))
         if window != hour:
             logged = 0
-        room_this_hour = max(target.log_max_rows_per_hour - logged, 0)
+        room_this_hour = max(math.ceil(target.log_max_rows_per_hour / self.replicas) - logged, 0)
         room_in_memory = max(self.max_buffered_rows - self._buffered_rows, 0)
         kept = sampled[: min(room_this_hour, room_in_memory)]
         if len(sampled) > room_this_hour:

@@ -71,6 +71,7 @@ class ServingConfig:
     refresh_seconds: float = field(default_factory=lambda: settings.INDUS_SERVING_REFRESH_SECONDS)
     request_log_flush_seconds: float = field(default_factory=lambda: settings.INDUS_SERVING_REQUEST_LOG_FLUSH_SECONDS)
     request_log_buffer_rows: int = field(default_factory=lambda: settings.INDUS_SERVING_REQUEST_LOG_BUFFER_ROWS)
+    replicas: int = field(default_factory=lambda: settings.INDUS_SERVING_REPLICAS)
     explain_max_rows: int = field(default_factory=lambda: settings.INDUS_SERVING_EXPLAIN_MAX_ROWS)
     metrics_token: str = field(default_factory=lambda: settings.INDUS_SERVING_METRICS_TOKEN)
 
@@ -139,7 +140,7 @@ class Serving:
         self._loading: dict[int, asyncio.Future] = {}
         self._answering: dict[tuple, VersionRef] = {}  # (target key, main | canary) -> last version that answered
         self.split = CanarySplit()
-        self.request_log = RequestLog(max_buffered_rows=config.request_log_buffer_rows)
+        self.request_log = RequestLog(max_buffered_rows=config.request_log_buffer_rows, replicas=config.replicas)
         self._flusher: asyncio.Task | None = None
         # By default one core is left to the event loop (HTTP, JSON, checking rows): torch's
         # threads spin while they wait, and on a small machine a forward on every core starved

@@ -58,7 +58,8 @@ class Command(BaseCommand):
         server.start([])
 
     def _supervise_replicas(self, port: int, replicas: int, tuning: list[str]) -> None:
-        settings_module = {"DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "indus.settings")}
+        settings_module = {"DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "indus.settings"),
+                           "INDUS_SERVING_REPLICAS": str(replicas)}
         children = [
             ChildSpec(name=f"serve-{index}", argv=[sys.executable, "-m", "django", "serve", "--port", str(port + index), *tuning],
                       env=settings_module)
