@@ -179,6 +179,25 @@ def test_early_stopping_follows_a_metric_with_a_value_else_the_loss(task_metrics
         assert "undefined" in events.of("log")[-1][1]
 
 
+def test_early_stopping_follows_the_metrics_moving_average_over_its_patience():
+    from types import SimpleNamespace
+
+    from indus_workers.training.trainer import StoppingMetric
+
+    events, args = RecordedEvents(), SimpleNamespace(metric_for_best_model="loss", greater_is_better=False)
+    stopping = StoppingMetric(SimpleNamespace(metrics=("mae",)), events, span=3)  # weight 0.5 on the newest
+    followed = [stopping(args, {"mae": mae, "loss": 1.0})["smoothed_mae"] for mae in (10.0, 6.0, None, 2.0)]
+    assert (args.metric_for_best_model, args.greater_is_better) == ("smoothed_mae", False)
+    assert "follow validation mae averaged over about 3 evaluations (lower is better)" in events.of("log")[0][1]
+    # An undefined evaluation is the worst raw value, but leaves the average where it was.
+    assert followed == [10.0, 8.0, 8.0, 5.0]
+    # A patience of one follows the metric as it comes, and the loss is never averaged.
+    plain = StoppingMetric(SimpleNamespace(metrics=("mae",)), RecordedEvents(), span=1)
+    assert "smoothed_mae" not in plain(args, {"mae": 4.0}) and args.metric_for_best_model == "mae"
+    on_loss = StoppingMetric(SimpleNamespace(metrics=("roc_auc",)), RecordedEvents(), span=5)
+    assert on_loss(args, {"loss": 0.7}) == {"loss": 0.7} and args.metric_for_best_model == "loss"
+
+
 def test_a_run_whose_metric_the_kind_never_computes_stops_on_the_loss(tmp_path):
     rng = np.random.default_rng(5)
     x = rng.normal(size=200)
