@@ -38,12 +38,16 @@ def trial_jobs(sweep_job: Job) -> list[Job]:
     return list(Job.objects.filter(sweep_trial__sweep__job=sweep_job).order_by("sweep_trial__number"))
 
 
-def train(job: Job, maes: list[float], *, succeed: bool = True, register: bool = False) -> job_services.Lease:
-    """What a worker does with a trial's job: run it, record its validation series, maybe end it
-    (and register its model version, as fine-tuning does)."""
+def train(job: Job, maes: list[float], *, succeed: bool = True, register: bool = False,
+          smoothed: list[float] = ()) -> job_services.Lease:
+    """What a worker does with a trial's job: run it, record its validation series (and the
+    moving average early stopping followed, if given), maybe end it (and register its model
+    version, as fine-tuning does)."""
     lease = job_services.job_claim(job_id=job.pk, worker="gpu@test")
     for step, mae in enumerate(maes, start=1):
         job_services.job_record_metric(lease=lease, name="eval_mae", step=step, value=mae)
+    for step, average in enumerate(smoothed, start=1):
+        job_services.job_record_metric(lease=lease, name="eval_smoothed_mae", step=step, value=average)
     if succeed:
         version = None
         if register:
@@ -103,6 +107,20 @@ def test_successive_halving_cancels_a_trial_worse_than_the_first_one_at_its_rung
     rows = list(job.sweep.trials.order_by("number"))
     assert [(row.state, row.pruned_at_step) for row in rows] == [("complete", None), ("pruned", 1), ("complete", None)]
     assert Job.objects.get(pk=weak.pk).state == "cancelled" and Job.objects.filter(kind="fine_tune").count() == 3
+
+
+def test_a_trial_scores_its_metric_at_the_checkpoint_training_kept_not_its_luckiest_evaluation(project, arrivals):
+    job = sweep_submit(project=project, dataset_version=arrivals(), task=TASK, model_name="delays", search_space=SPACE,
+                       trials=2, parallelism=2)
+    coordinator = coordinator_of(job)
+    coordinator.poll()
+    lucky, steady = trial_jobs(job)
+    # A lucky 1.0 at step 2; the average early stopping followed was best at step 4, where the trial scored 1.6.
+    train(lucky, [3.0, 1.0, 2.6, 1.6], smoothed=[3.0, 2.0, 2.3, 1.95])
+    train(steady, [1.4, 1.3], smoothed=[1.4, 1.35])  # a run that logged no average would score its best, 1.3
+    assert coordinator.poll() is True
+    assert told(job) == {0: ("COMPLETE", 1.6), 1: ("COMPLETE", 1.3)}
+    assert coordinator.result()["best_trial"] == 1
 
 
 def test_a_new_delivery_queues_a_trial_asked_for_but_never_queued_and_duplicates_nothing(project, arrivals):

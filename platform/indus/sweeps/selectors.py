@@ -18,10 +18,19 @@ def trial_validation_series(*, job: Job, metric: str) -> list[tuple[int, float]]
 
 
 def trial_objective(*, job: Job, sweep: Sweep) -> float | None:
-    """What a finished trial scores: its best validation value of the sweep's metric, which is
-    the checkpoint training keeps when early stopping follows that metric (the task's primary
-    metric, the sweep's default). Never a test metric: choosing on the test split would spoil it."""
-    values = [value for _, value in trial_validation_series(job=job, metric=sweep.metric)]
+    """What a finished trial scores: the sweep's validation metric at the checkpoint training
+    kept. Early stopping that follows the metric's moving average (`smoothed_<metric>`, see
+    `trainer.StoppingMetric`) keeps the checkpoint where the average was best, and the metric's
+    value there is the score; the best value of the raw series would reward a trial for its
+    luckiest evaluation. Otherwise, the best value of the series. Never a test metric: choosing
+    on the test split would spoil it."""
+    values = dict(trial_validation_series(job=job, metric=sweep.metric))
     if not values:
         return None
-    return max(values) if sweep.direction == Sweep.Direction.MAXIMIZE else min(values)
+    best = max if sweep.direction == Sweep.Direction.MAXIMIZE else min
+    averaged = [(value, step) for step, value in trial_validation_series(job=job, metric=f"smoothed_{sweep.metric}")
+                if step in values]
+    if averaged:
+        _, kept_step = best(averaged, key=lambda point: point[0])  # the first of equal values, as the Trainer keeps
+        return values[kept_step]
+    return best(values.values())
