@@ -269,7 +269,7 @@ INDUS_SERVING_MEMORY_BYTES = env.int("INDUS_SERVING_MEMORY_BYTES", default=4 * 1
 # What a CPU computes in: float32 (as batch inference does), bfloat16, or auto (bfloat16 where
 # the CPU multiplies it natively: AVX512-BF16 or AMX). A GPU computes in bf16 or fp16 regardless.
 INDUS_SERVING_CPU_PRECISION = env.str("INDUS_SERVING_CPU_PRECISION", default="float32")
-# Torch's threads for a forward; 0: every core but one, which answers the HTTP requests.
+# Torch's threads for a served forward; 0: every core the process may use.
 INDUS_SERVING_COMPUTE_THREADS = env.int("INDUS_SERVING_COMPUTE_THREADS", default=0)
 # Tokens, roles and aliases are read again after this long: an alias move or a revoked token
 # takes effect within it.
