@@ -90,7 +90,7 @@ class Recent:
     read once a second, not once a request. Requests that find an entry out of date together
     wait for one read: a batch's answers go out at once, so its callers come back at once, and
     each reading the token and the alias again queued dozens of reads on the one database
-    thread, once a second (the slowest hundredth of the requests waited for them)."""
+    thread, once a second."""
 
     def __init__(self, seconds: float, max_entries: int = 10_000):
         self.seconds = seconds
