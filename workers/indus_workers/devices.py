@@ -22,13 +22,13 @@ def choose_device(preferred: str | None = None, *, cpu_precision: str = "float32
     """CUDA when present (bf16 where the GPU supports it, else fp16), then Apple MPS, then CPU:
     in `cpu_precision` there (full precision unless asked: bf16 rounds probabilities by about
     1e-2, so a CPU computes as the training did unless its operator chooses speed)."""
+    if cpu_precision not in CPU_PRECISIONS:  # refused on any machine, not only where a CPU computes
+        raise ValueError(f"CPU precision {cpu_precision!r} is not one of {', '.join(CPU_PRECISIONS)}")
     name = preferred or ("cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu")
     device = torch.device(name)
     if device.type == "cuda":
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     elif device.type == "cpu":
-        if cpu_precision not in CPU_PRECISIONS:
-            raise ValueError(f"CPU precision {cpu_precision!r} is not one of {', '.join(CPU_PRECISIONS)}")
         dtype = CPU_PRECISIONS[cpu_precision] or (torch.bfloat16 if cpu_multiplies_bf16_natively() else torch.float32)
     else:
         dtype = torch.float32
