@@ -24,18 +24,8 @@ def train_on_platform(task_name: str, table: pa.Table, work: Path, *, epochs: in
     """Fine-tunes a backbone (MiniLM unless told) for a plugin's task with the platform's
     runtime, as a job would; the model lands in `work / "model"`. Returns the run's result."""
     registry = build_registry()
-    task = registry.tasks[task_name]
-    work.mkdir(parents=True, exist_ok=True)
-    data_path = work / "data.parquet"
-    pa_parquet.write_table(table, data_path)
-    spec = TrainingSpec(
-        task=ModelTask.of(task),
-        head=ComponentSpec(task.head, registry.heads[task.head].factory),
-        backbone=ComponentSpec(backbone, registry.backbones[backbone].factory),
-        data_path=str(data_path), output_dir=str(work / "model"), checkpoint_dir=str(work / "checkpoints"),
-        hyperparameters=Hyperparameters(epochs=epochs, **settings),
-    )
-    return train(spec, SilentEvents())
+    return _trained(registry, registry.tasks[task_name], table, work, backbone=backbone,
+                    hyperparameters=Hyperparameters(epochs=epochs, **settings))
 
 
 def train_template_with_defaults(template_name: str, table: pa.Table, work: Path, *, target: str,
@@ -52,16 +42,22 @@ def train_template_with_defaults(template_name: str, table: pa.Table, work: Path
     template = registry.templates[template_name]
     task = template.bound(target=target, inputs=tuple(Column(name, ColumnType(kind)) for name, kind in inputs.items()),
                           labels=labels, positive_label=positive_label)
-    backbone = registry.backbones[template.backbone]
+    chosen = defaults(backbone=registry.backbones[template.backbone], task=task)
+    return _trained(registry, task, table, work, backbone=template.backbone,
+                    hyperparameters=Hyperparameters(**{**chosen, **hyperparameters}))
+
+
+def _trained(registry, task, table: pa.Table, work: Path, *, backbone: str, hyperparameters: Hyperparameters) -> dict:
+    """`task` trained on `table` by the platform's runtime, as a job would, in `work`."""
     work.mkdir(parents=True, exist_ok=True)
     data_path = work / "data.parquet"
     pa_parquet.write_table(table, data_path)
     spec = TrainingSpec(
         task=ModelTask.of(task),
-        head=ComponentSpec(template.head, registry.heads[template.head].factory),
-        backbone=ComponentSpec(template.backbone, backbone.factory),
+        head=ComponentSpec(task.head, registry.heads[task.head].factory),
+        backbone=ComponentSpec(backbone, registry.backbones[backbone].factory),
         data_path=str(data_path), output_dir=str(work / "model"), checkpoint_dir=str(work / "checkpoints"),
-        hyperparameters=Hyperparameters(**{**defaults(backbone=backbone, task=task), **hyperparameters}),
+        hyperparameters=hyperparameters,
     )
     return train(spec, SilentEvents())
 
