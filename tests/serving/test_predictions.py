@@ -8,7 +8,9 @@ import pytest
 import tritonclient.http as triton
 
 from indus.tenancy.services import api_token_create
+from indus_workers.inference.explain import explain_rows
 from indus_workers.model import load_model
+from indus_workers.serving.rows import ServedModel
 from tests.serving.conftest import Client, ServingProcess, register
 from tests.support.workers import REPO_DIR, process_env
 
@@ -46,10 +48,19 @@ def test_a_server_computing_in_bfloat16_answers_as_full_precision_does(tmp_path,
     register(project, "reviews", review_model_dirs[:1])
     process = ServingProcess(tmp_path / "serve.log", "--cpu-precision", "bfloat16")
     try:
-        status, body, _ = Client(process.port, token).predict("reviews", REVIEWS)
+        client = Client(process.port, token)
+        status, body, _ = client.predict("reviews", REVIEWS)
+        # The transformer's weights are held in bf16; an explanation's gradients run without autocast.
+        explained_status, explained, _ = client.post("/projects/credit/models/reviews/predict", {"rows": REVIEWS[:1], "explain": True})
     finally:
         process.stop()
     assert status == 200, body
+    assert explained_status == 200, explained
+    model = load_model(review_model_dirs[0])
+    [own_explanation] = explain_rows(model, ServedModel(model).table(REVIEWS[:1], max_rows=1), [0])
+    [served_explanation] = explained["explanations"]
+    assert served_explanation["output"] == pytest.approx(own_explanation["output"], abs=0.05)
+    assert {word["token"] for word in served_explanation["tokens"]} == {word["token"] for word in own_explanation["tokens"]}
     expected = local_predictions(review_model_dirs[0], REVIEWS)
     assert [row["label"] for row in body["predictions"]] == [row["label"] for row in expected]
     served = [row["p_positive"] for row in body["predictions"]]

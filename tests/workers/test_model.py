@@ -111,6 +111,36 @@ def test_save_and_load_give_identical_outputs_without_pickle(case, tmp_path):
     assert (tmp_path / "model.safetensors").exists()
 
 
+@pytest.mark.parametrize("case", ["text classification", "text and tabular fusion"])
+def test_a_model_loaded_to_predict_in_bf16_holds_its_transformer_in_bf16_and_answers_as_float32_does(case, tmp_path):
+    model, table = built(case)
+    train_steps(model, model.featurize(table), steps=2)
+    model.eval()
+    model.save(tmp_path)
+
+    held = load_model(tmp_path, weights_dtype=torch.bfloat16)
+    dtypes = {name: parameter.dtype for name, parameter in held.named_parameters()}
+    assert {dtype for name, dtype in dtypes.items() if ".transformer." in name or name.startswith("transformer.")} == {torch.bfloat16}
+    assert {dtype for name, dtype in dtypes.items() if name.startswith("head.") or ".tabular." in name} == {torch.float32}
+    batch = model.collate(model.featurize(table, inference=True))
+    with torch.no_grad():
+        expected = model(**batch)["outputs"]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            under_autocast = held(**batch)["outputs"]
+        # Without autocast, as an explanation's gradients run: float32 features still reach the head.
+        plain = held(**batch)["outputs"]
+    for outputs in (under_autocast, plain):
+        torch.testing.assert_close(outputs.float(), expected, rtol=0.05, atol=0.05)
+    assert not torch.equal(plain, expected)  # computed in bf16 indeed
+
+
+def test_a_tabular_model_keeps_float32_weights_whatever_it_is_loaded_to_predict_in(tmp_path):
+    model, _ = built("tabular ranking")
+    model.save(tmp_path)
+    held = load_model(tmp_path, weights_dtype=torch.bfloat16)
+    assert {tensor.dtype for tensor in [*held.parameters(), *held.buffers()] if tensor.is_floating_point()} == {torch.float32}
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_featurizer_state_is_plain_json(case):
     model, _ = built(case)

@@ -159,8 +159,9 @@ def build_model(
     return IndusModel(encoder, head, backbone_factory=backbone_factory, head_factory=head_factory)
 
 
-def load_model(folder: str | Path, *, device: str | torch.device = "cpu") -> IndusModel:
-    """The saved model, rebuilt from its JSON spec with its weights loaded, in eval mode."""
+def load_model(folder: str | Path, *, device: str | torch.device = "cpu", weights_dtype: torch.dtype = torch.float32) -> IndusModel:
+    """The saved model, rebuilt from its JSON spec with its weights loaded, in eval mode; with
+    a `weights_dtype`, its encoder holds what weights it can in it (see `Encoder.hold_weights_in`)."""
     folder = Path(folder)
     spec = json.loads((folder / SPEC_FILE).read_text())
     if spec.get("format") != SPEC_FORMAT:
@@ -172,4 +173,7 @@ def load_model(folder: str | Path, *, device: str | torch.device = "cpu") -> Ind
     head = resolve_factory(spec["head"]["factory"])(hidden_size=encoder.hidden_size, task=task)
     model = IndusModel(encoder, head, backbone_factory=spec["backbone"]["factory"], head_factory=spec["head"]["factory"])
     load_safetensors(model, str(folder / WEIGHTS_FILE), device=str(device))
-    return model.to(device).eval()
+    model = model.to(device).eval()
+    if weights_dtype != torch.float32:
+        model.encoder.hold_weights_in(weights_dtype)
+    return model

@@ -128,7 +128,7 @@ class Serving:
         self.config = config
         self.plan = choose_device(cpu_precision=config.cpu_precision)
         self.cache = ModelCache(max_models=sys.maxsize, device=self.plan.device, max_bytes=config.memory_bytes,
-                                on_evict=self._evicted)
+                                on_evict=self._evicted, weights_dtype=self.plan.inference_weights_dtype)
         self._database = ThreadPoolExecutor(1, thread_name_prefix="indus-db")
         self._loader = ThreadPoolExecutor(1, thread_name_prefix="indus-load")
         self._compute = ThreadPoolExecutor(1, thread_name_prefix="indus-compute")

@@ -61,3 +61,10 @@ def test_with_vnni_activations_use_all_8_bits_and_halve_the_error(monkeypatch):
 
     seven_bits, eight_bits = error_with(False), error_with(True)
     assert eight_bits < 0.7 * seven_bits
+
+
+def test_a_cache_holding_bf16_weights_refuses_an_int8_copy_it_would_quantise_from_them(text_model_dir):
+    cache = ModelCache(weights_dtype=torch.bfloat16)
+    with pytest.raises(ValueError, match="quantised from float32 weights"):
+        cache.get(text_model_dir, int8=True)
+    assert len(cache) == 0

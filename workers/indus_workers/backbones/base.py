@@ -162,5 +162,11 @@ class Encoder(nn.Module):
         with paths relative to `folder`. The caller saves the weights."""
         return dict(self.options)
 
+    def hold_weights_in(self, dtype: torch.dtype) -> None:
+        """For a model loaded only to predict under autocast to `dtype`: keep in `dtype` the
+        weights autocast would otherwise cast again at every forward. Features still come out
+        in float32, for the head. Most encoders keep float32: a tabular encoder's bin edges
+        and scales must not round."""
+
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

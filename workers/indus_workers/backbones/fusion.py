@@ -58,6 +58,9 @@ class FusionEncoder(Encoder):
     def build_fitted_layers(self) -> None:
         self.tabular.build_fitted_layers()
 
+    def hold_weights_in(self, dtype: torch.dtype) -> None:
+        self.text.hold_weights_in(dtype)
+
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         return self.projection(torch.cat([self.text(**batch), self.tabular(**batch)], dim=-1))
 

@@ -34,9 +34,10 @@ class ModelCache:
 
     def __init__(
         self, max_models: int = DEFAULT_MAX_MODELS, *, device: str | torch.device | None = None, max_bytes: int | None = None,
-        on_evict: Callable[[tuple], None] = lambda key: None,
+        on_evict: Callable[[tuple], None] = lambda key: None, weights_dtype: torch.dtype = torch.float32,
     ):
         self.max_models = max_models
+        self.weights_dtype = weights_dtype
         self.on_evict = on_evict
         self.max_bytes = max_bytes
         self._sizes: dict[tuple, int] = {}
@@ -58,12 +59,14 @@ class ModelCache:
 
     def get(self, model_dir: str, *, int8: bool = False) -> IndusModel:
         """The model, in eval mode; with `int8`, its dynamically quantised copy (on the CPU)."""
+        if int8 and self.weights_dtype != torch.float32:
+            raise ValueError(f"int8 copies are quantised from float32 weights; this cache holds {self.weights_dtype}")
         key = self.key(model_dir, int8)
         with self._lock:
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key]
-        model = quantized_copy(self.get(model_dir)) if int8 else load_model(model_dir, device=self.device)
+        model = quantized_copy(self.get(model_dir)) if int8 else load_model(model_dir, device=self.device, weights_dtype=self.weights_dtype)
         size = model_bytes(model)
         evicted_keys = []
         with self._lock:
