@@ -77,6 +77,18 @@ def test_an_unknown_cpu_precision_stops_the_server_with_the_choices(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_an_answered_request_adds_its_access_line_to_the_log_and_no_more(server, client, project, review_model_dirs):
+    """A busy server's log grows by one line a request (KServe's timing middleware wrote two
+    more, and read the process's CPU time twice, on every request)."""
+    register(project, "reviews", review_model_dirs[:1])
+    assert client.predict("reviews", REVIEWS)[0] == 200  # the version is loaded: loading may log
+    before = server.log_path.read_text()
+    for _ in range(20):
+        assert client.predict("reviews", REVIEWS)[0] == 200
+    added = server.log_path.read_text()[len(before):].splitlines()
+    assert len(added) == 20 and all('"POST /projects/credit/models/reviews/predict HTTP/1.1" 200' in line for line in added), added[:4]
+
+
 def test_tabular_predictions_and_an_explicit_version(client, project, tabular_model_dir, review_model_dirs):
     register(project, "limits", [tabular_model_dir])
     rows = [{"income": 90_000, "age": 40, "region": "north", "is_member": True},
