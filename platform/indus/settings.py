@@ -260,7 +260,7 @@ INDUS_WORK_DIR = Path(env.str("INDUS_WORK_DIR", default=str(ARTIFACTS_DIR / "wor
 # --- Online serving (`manage.py serve`; see "Serving" in the README) -------------------------
 INDUS_SERVING_URL = env.str("INDUS_SERVING_URL", default="http://127.0.0.1:8100")  # shown in the admin
 INDUS_SERVING_MAX_BATCH_ROWS = env.int("INDUS_SERVING_MAX_BATCH_ROWS", default=32)
-INDUS_SERVING_MAX_WAIT_MS = env.float("INDUS_SERVING_MAX_WAIT_MS", default=2.0)
+INDUS_SERVING_MAX_WAIT_MS = env.float("INDUS_SERVING_MAX_WAIT_MS", default=10.0)
 INDUS_SERVING_MAX_QUEUE_ROWS = env.int("INDUS_SERVING_MAX_QUEUE_ROWS", default=1024)  # per model version
 INDUS_SERVING_REQUEST_TIMEOUT_SECONDS = env.float("INDUS_SERVING_REQUEST_TIMEOUT_SECONDS", default=10.0)
 INDUS_SERVING_MAX_ROWS = env.int("INDUS_SERVING_MAX_ROWS", default=256)  # per request

@@ -74,6 +74,22 @@ def test_a_lone_request_waits_at_most_the_max_wait():
     assert answer == "x" and 0.04 <= seconds < 1
 
 
+def test_a_lone_request_waits_no_longer_than_the_last_batch_took_to_compute():
+    """Waiting longer than a forward takes cannot pay: a fast model answers a lone request at once."""
+    async def main():
+        gathering = batcher(lambda items: items, max_wait_seconds=0.3)
+        timings = []
+        for item in ("first", "second"):
+            started = time.perf_counter()
+            assert await gathering.submit(item, rows=1, timeout=5) == item
+            timings.append(time.perf_counter() - started)
+        return timings
+
+    first, second = run(main())
+    assert first >= 0.28  # no batch computed yet: the whole wait
+    assert second < 0.1  # the first batch took microseconds
+
+
 def test_a_full_queue_refuses_with_a_wait_and_takes_requests_again_once_drained():
     release = threading.Event()
 
