@@ -181,20 +181,18 @@ class TextEncoder(Encoder):
     def __init__(self, *, featurizer: TextFeaturizer, transformer: torch.nn.Module, options: dict):
         super().__init__(featurizer=featurizer, hidden_size=transformer.config.hidden_size, options=options)
         self.transformer = transformer
-        self.weights_dtype = torch.float32
 
     def hold_weights_in(self, dtype: torch.dtype) -> None:
         # Every weight of a transformer is read by a matmul, an embedding lookup or a layer
         # norm: in bf16, MiniLM's batched forward ran a fifth faster on an AMX CPU, each label the same.
         self.transformer.to(dtype)
-        self.weights_dtype = dtype
 
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         inputs = {name: batch[name] for name in self.featurizer.input_names if name in batch}
         hidden = self.transformer(**inputs).last_hidden_state
         features = hidden if self.featurizer.token_level else mean_pool(hidden, batch["attention_mask"])
         # Without autocast (an explanation's gradients), a float32 head would refuse bf16 features.
-        return features.float() if self.weights_dtype != torch.float32 else features
+        return features.float() if self.transformer.dtype != torch.float32 else features
 
     def save_files(self, folder: Path) -> dict:
         self.transformer.config.save_pretrained(folder / SAVED_FOLDER)
